@@ -1,0 +1,197 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, StaffWriteOrReadOnly
+from api.schema import error_response
+from api.viewsets import GenericViewSet, ModelViewSet
+from core import selectors, services
+from core.models import CodexClause, Prompt, Ritual, RitualStep
+from economy.selectors import prompts_annotate_access
+
+from .filters import AssistantFilter, PromptFilter, RitualFilter
+from .serializers import (
+    AssistantSerializer,
+    CodexClauseSerializer,
+    PromptCreateSerializer,
+    PromptForkSerializer,
+    PromptSerializer,
+    PromptUpdateSerializer,
+    RitualSerializer,
+    RitualUpdateSerializer,
+)
+
+
+@extend_schema(tags=["assistants"])
+class AssistantViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    GenericViewSet,
+):
+    """Assistants are public to read; you create them for yourself and edit your own.
+
+    They are never deleted through the API: their ledger history must stay whole.
+    """
+
+    serializer_class = AssistantSerializer
+    permission_classes = [ReadOnlyOrAuthenticated, IsOwnerOrReadOnly]
+    filterset_class = AssistantFilter
+    search_fields = ["name"]
+    ordering_fields = ["id", "name", "created_at"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return selectors.assistants_all()
+
+    def owner_user_id(self, obj) -> int:
+        return obj.owner_id
+
+    def perform_create(self, serializer):
+        serializer.instance = services.assistant_create(
+            owner=self.request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.assistant_update(
+            assistant=serializer.instance, **serializer.validated_data
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(request=PromptCreateSerializer, responses={201: PromptSerializer}),
+    update=extend_schema(request=PromptUpdateSerializer, responses={200: PromptSerializer}),
+    partial_update=extend_schema(request=PromptUpdateSerializer, responses={200: PromptSerializer}),
+)
+@extend_schema(tags=["prompts"])
+class PromptViewSet(ModelViewSet):
+    """Prompts. Private prompts are 404 to everyone but their author's owner (and staff);
+    a prompt for sale shows ``body: null`` to anyone without a licence."""
+
+    permission_classes = [ReadOnlyOrAuthenticated, IsOwnerOrReadOnly]
+    filterset_class = PromptFilter
+    search_fields = ["title"]
+    ordering_fields = ["id", "created_at", "trust_score", "fork_count", "rating_count"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        qs = selectors.prompts_visible_to(self.request.user).select_related("author")
+        return prompts_annotate_access(qs, self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return PromptCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return PromptUpdateSerializer
+        if self.action == "fork":
+            return PromptForkSerializer
+        return PromptSerializer
+
+    def owner_user_id(self, obj) -> int:
+        return obj.author.owner_id
+
+    def _read(self, prompt: Prompt, code: int = status.HTTP_200_OK) -> Response:
+        prompt = self.get_queryset().get(pk=prompt.pk)
+        return Response(
+            PromptSerializer(prompt, context=self.get_serializer_context()).data, status=code
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        prompt = services.prompt_create(**serializer.validated_data)
+        return self._read(prompt, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        prompt = self.get_object()
+        serializer = self.get_serializer(
+            prompt, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        services.prompt_update(prompt=prompt, **serializer.validated_data)
+        return self._read(prompt)
+
+    @extend_schema(
+        request=PromptForkSerializer,
+        responses={
+            201: PromptSerializer,
+            403: error_response("not_your_assistant", "not_licensed"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def fork(self, request, pk=None):
+        """Copy the prompt for ``assistant`` (+1 ``fork_count``). Needs the body: a licence when
+        it is for sale."""
+        prompt = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fork = services.prompt_fork(prompt=prompt, **serializer.validated_data)
+        return self._read(fork, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    update=extend_schema(request=RitualUpdateSerializer),
+    partial_update=extend_schema(request=RitualUpdateSerializer),
+)
+@extend_schema(tags=["rituals"])
+class RitualViewSet(ModelViewSet):
+    """Rituals: ordered prompt steps owned by an assistant."""
+
+    permission_classes = [ReadOnlyOrAuthenticated, IsOwnerOrReadOnly]
+    filterset_class = RitualFilter
+    search_fields = ["name"]
+    ordering_fields = ["id", "created_at", "name"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return selectors.rituals_all().prefetch_related(
+            Prefetch("steps", queryset=RitualStep.objects.order_by("position"))
+        )
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return RitualUpdateSerializer
+        return RitualSerializer
+
+    def owner_user_id(self, obj) -> int:
+        return obj.owner.owner_id
+
+    def _read(self, ritual: Ritual, code: int = status.HTTP_200_OK) -> Response:
+        ritual = self.get_queryset().get(pk=ritual.pk)
+        return Response(
+            RitualSerializer(ritual, context=self.get_serializer_context()).data, status=code
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ritual = services.ritual_create(**serializer.validated_data)
+        return self._read(ritual, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        ritual = self.get_object()
+        serializer = self.get_serializer(
+            ritual, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        services.ritual_update(ritual=ritual, **serializer.validated_data)
+        return self._read(ritual)
+
+
+@extend_schema(tags=["codex"])
+class CodexClauseViewSet(ModelViewSet):
+    """The codex: clauses every ``codex_clauses`` list must name. Staff write, all read."""
+
+    queryset = CodexClause.objects.all()
+    serializer_class = CodexClauseSerializer
+    permission_classes = [StaffWriteOrReadOnly]
+    lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    search_fields = ["code", "text"]
+    ordering_fields = ["code", "created_at"]
+    ordering = ["code"]
+    filterset_fields = ["code"]

@@ -1,0 +1,38 @@
+"""The one place where errors become responses.
+
+Domain errors (``core.exceptions``) are mapped by kind to DRF exceptions carrying their stable
+``code``; drf-standardized-errors then renders every error in one shape:
+``{"type": "client_error" | "validation_error", "errors": [{"code", "detail", "attr"}]}``.
+"""
+
+from django.db.models import ProtectedError
+from drf_standardized_errors.handler import exception_handler as standardized_exception_handler
+from rest_framework import exceptions
+
+from core import exceptions as domain
+
+from .errors import Conflict
+
+
+def domain_to_api(exc: domain.DomainError) -> exceptions.APIException:
+    if isinstance(exc, domain.InvalidInput):
+        if exc.field:
+            return exceptions.ValidationError(
+                {exc.field: [exceptions.ErrorDetail(exc.message, exc.code)]}
+            )
+        return exceptions.ValidationError(exceptions.ErrorDetail(exc.message, exc.code))
+    if isinstance(exc, domain.Forbidden):
+        return exceptions.PermissionDenied(exc.message, exc.code)
+    if isinstance(exc, domain.NotFound):
+        return exceptions.NotFound(exc.message, exc.code)
+    if isinstance(exc, domain.Conflict):
+        return Conflict(exc.message, exc.code)
+    return exceptions.APIException(exc.message, exc.code)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, domain.DomainError):
+        exc = domain_to_api(exc)
+    elif isinstance(exc, ProtectedError):
+        exc = Conflict("Other records still depend on this one.", "protected")
+    return standardized_exception_handler(exc, context)

@@ -1,0 +1,121 @@
+"""Serializer fields shared by every domain: money, the acting assistant, bounded lists/JSON."""
+
+import json
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+
+from core.models import Assistant
+from economy.money import format_cents, to_cents
+
+MAX_TOKENS_CENTS = 10**14  # 1e12 tokens: far beyond any real price, far below BIGINT
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{1,12}(\.\d{1,2})?$",
+        "example": "10.00",
+        "description": "Tokens as a decimal string with at most 2 places.",
+    }
+)
+class MoneyField(serializers.Field):
+    """Tokens: integer cents inside, a ``"10.00"`` string outside. Never a float.
+
+    Accepts a string or a JSON number with at most 2 decimal places, ≥ 0.
+    """
+
+    default_error_messages = {
+        "invalid": 'Enter an amount with at most 2 decimal places, e.g. "10.00".',
+        "negative": "The amount must not be negative.",
+        "too_large": "The amount is too large.",
+    }
+
+    def to_representation(self, value: int) -> str:
+        return format_cents(value)
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
+            self.fail("invalid")
+        text = str(data).strip()
+        if (
+            not text
+            or text.lower() in {"nan", "inf", "-inf", "infinity", "+inf"}
+            or "e" in text.lower()
+        ):
+            self.fail("invalid")
+        try:
+            cents = to_cents(text)
+        except ValueError:
+            self.fail("invalid")
+        if cents < 0:
+            self.fail("negative")
+        if cents > MAX_TOKENS_CENTS:
+            self.fail("too_large")
+        return cents
+
+
+class ActingAssistantField(serializers.PrimaryKeyRelatedField):
+    """The assistant a write is made as. The request's user must own it (staff may act as any):
+    403 ``not_your_assistant`` otherwise, before any other validation matters."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Assistant.objects.all())
+        kwargs.setdefault("help_text", "The acting assistant; must be one of yours.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        assistant = super().to_internal_value(data)
+        user = self.context["request"].user
+        if not (user.is_staff or assistant.owner_id == user.id):
+            raise exceptions.PermissionDenied(
+                f"You do not own assistant {assistant.pk}.", "not_your_assistant"
+            )
+        return assistant
+
+
+class TagListField(serializers.ListField):
+    """At most 20 tags of at most 50 characters each."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "child", serializers.CharField(max_length=50, allow_blank=False, trim_whitespace=True)
+        )
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class ClauseCodeListField(serializers.ListField):
+    """Codex clause codes; existence is checked by the domain service (400 ``unknown_codex_clause``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.SlugField(max_length=50))
+        kwargs.setdefault("max_length", 50)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class BoundedJSONObjectField(serializers.JSONField):
+    """A JSON object of at most ``max_bytes`` once serialised (compact UTF-8)."""
+
+    default_error_messages = {
+        "not_an_object": "Must be a JSON object.",
+        "too_large": "Must be at most {max_bytes} bytes of JSON.",
+    }
+
+    def __init__(self, *, max_bytes: int = 64 * 1024, **kwargs):
+        self.max_bytes = max_bytes
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_an_object")
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        if size > self.max_bytes:
+            self.fail("too_large", max_bytes=self.max_bytes)
+        return value

@@ -1,0 +1,1 @@
+"""OpenAPI extensions registered at start-up (imported by ``api.apps``)."""

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+v1 = [
+    path("auth/", include("api.auth.urls")),
+    path("", include("api.core.urls")),
+    path("", include("api.economy.urls")),
+    path("", include("api.mentorship.urls")),
+    path("", include("api.training.urls")),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
+    path("auth/", include("rest_framework.urls", namespace="rest_framework")),
+]

@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
+
+
+@admin.register(Assistant)
+class AssistantAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "owner", "created_at"]
+    search_fields = ["name", "owner__username"]
+    raw_id_fields = ["owner"]
+
+
+@admin.register(CodexClause)
+class CodexClauseAdmin(admin.ModelAdmin):
+    list_display = ["code", "text", "created_at"]
+    search_fields = ["code", "text"]
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "author",
+        "is_public",
+        "trust_score",
+        "rating_count",
+        "fork_count",
+    ]
+    list_filter = ["is_public"]
+    search_fields = ["title", "content_hash"]
+    raw_id_fields = ["author", "forked_from"]
+    readonly_fields = ["content_hash", "trust_score", "rating_count", "rating_sum", "fork_count"]
+    list_select_related = ["author"]
+
+
+class RitualStepInline(admin.TabularInline):
+    model = RitualStep
+    raw_id_fields = ["prompt"]
+    extra = 0
+
+
+@admin.register(Ritual)
+class RitualAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "owner", "created_at"]
+    search_fields = ["name"]
+    raw_id_fields = ["owner"]
+    inlines = [RitualStepInline]

@@ -1,0 +1,58 @@
+"""Domain errors. Each carries a stable ``code``; the API layer maps the kinds to HTTP.
+
+Domain code raises these and never knows about HTTP; ``api.exceptions`` turns them into
+the one error shape (400 invalid, 403 forbidden, 404 not found, 409 conflict).
+"""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    message = "The request could not be completed."
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, field: str | None = None
+    ):
+        self.message = message or self.message
+        if code:
+            self.code = code
+        self.field = field
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    """The input is well-formed but breaks a rule (HTTP 400)."""
+
+    code = "invalid"
+
+
+class Forbidden(DomainError):
+    """The caller may not do this (HTTP 403)."""
+
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    """The thing does not exist or is not visible to the caller (HTTP 404)."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (HTTP 409)."""
+
+    code = "conflict"
+
+
+class NotYourAssistant(Forbidden):
+    code = "not_your_assistant"
+    message = "You do not own the assistant you are acting as."
+
+
+class UnknownCodexClause(InvalidInput):
+    code = "unknown_codex_clause"
+    message = "Unknown codex clause."
+
+
+class PromptNotReadable(InvalidInput):
+    code = "prompt_not_readable"
+    message = "The assistant may not read this prompt's body."

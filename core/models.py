@@ -1,0 +1,106 @@
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+
+def content_hash(body: str) -> str:
+    """SHA-256 of the prompt body (UTF-8), hex encoded."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class Assistant(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="assistants", on_delete=models.CASCADE
+    )
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodexClause(models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Prompt(models.Model):
+    author = models.ForeignKey(Assistant, related_name="prompts", on_delete=models.CASCADE)
+    title = models.CharField(max_length=150)
+    body = models.TextField()
+    tags = models.JSONField(default=list, blank=True)
+    codex_clauses = models.JSONField(default=list, blank=True)
+    is_public = models.BooleanField(default=True)
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, related_name="forks", on_delete=models.SET_NULL
+    )
+    content_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    # Reputation aggregate, kept by economy.services in the rating's transaction:
+    # trust_score = (C*m + rating_sum) / (C + rating_count).
+    trust_score = models.FloatField(default=0.5, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_sum = models.FloatField(default=0.0, editable=False)
+    fork_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["author", "-id"], name="prompt_author_idx"),
+            models.Index(fields=["is_public", "-id"], name="prompt_public_idx"),
+            models.Index(fields=["-trust_score", "-id"], name="prompt_trust_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.content_hash = content_hash(self.body)
+        super().save(*args, **kwargs)
+
+
+class Ritual(models.Model):
+    owner = models.ForeignKey(Assistant, related_name="rituals", on_delete=models.CASCADE)
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True, default="")
+    codex_clauses = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RitualStep(models.Model):
+    """One ordered step of a ritual: the prompt to run at ``position`` (0-based)."""
+
+    ritual = models.ForeignKey(Ritual, related_name="steps", on_delete=models.CASCADE)
+    position = models.PositiveIntegerField()
+    prompt = models.ForeignKey(Prompt, related_name="ritual_steps", on_delete=models.CASCADE)
+
+    class Meta:
+        ordering = ["ritual", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ritual", "position"], name="ritual_step_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ritual_id}#{self.position}"

@@ -1,0 +1,155 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.conftest import error_codes
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, username, password=PASSWORD):
+    return client.post(
+        "/api/v1/auth/login/", {"username": username, "password": password}, format="json"
+    )
+
+
+def test_register_creates_user_and_hides_password(anon_client):
+    r = anon_client.post(
+        "/api/v1/auth/register/",
+        {"username": "ada", "password": "a-long-enough-pass", "email": "ada@example.com"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["username"] == "ada"
+    assert "password" not in r.json()
+    user = User.objects.get(username="ada")
+    assert user.check_password("a-long-enough-pass")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"username": "bob", "password": "short"}, "password", "password_too_short"),
+        ({"username": "bob", "password": "password123"}, "password", "password_too_common"),
+        ({"username": "b o b", "password": "a-long-enough-pass"}, "username", "invalid"),
+        ({"password": "a-long-enough-pass"}, "username", "required"),
+        (
+            {"username": "bob", "password": "a-long-enough-pass", "email": "nope"},
+            "email",
+            "invalid",
+        ),
+    ],
+)
+def test_register_bad_input(anon_client, body, field, code):
+    r = anon_client.post("/api/v1/auth/register/", body, format="json")
+    assert r.status_code == 400
+    assert {"attr": field, "code": code} in [
+        {"attr": e["attr"], "code": e["code"]} for e in r.json()["errors"]
+    ]
+    assert not User.objects.filter(username="bob").exists()
+
+
+def test_register_duplicate_username_is_400(anon_client, user):
+    r = anon_client.post(
+        "/api/v1/auth/register/",
+        {"username": user.username.upper(), "password": "a-long-enough-pass"},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert error_codes(r) == ["unique"]
+
+
+def test_login_me_logout_revokes_token(anon_client, user):
+    r = login(anon_client, user.username)
+    assert r.status_code == 200
+    token = r.json()["token"]
+    assert r.json()["expiry"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = client.get("/api/v1/auth/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == user.username
+    assert client.post("/api/v1/auth/logout/").status_code == 204
+    assert AuthToken.objects.filter(user=user).count() == 0
+    again = client.get("/api/v1/auth/me/")
+    assert again.status_code == 401
+    assert error_codes(again) == ["authentication_failed"]
+
+
+def test_logout_revokes_only_that_token(anon_client, user):
+    t1 = login(anon_client, user.username).json()["token"]
+    t2 = login(anon_client, user.username).json()["token"]
+    c1, c2 = APIClient(), APIClient()
+    c1.credentials(HTTP_AUTHORIZATION=f"Token {t1}")
+    c2.credentials(HTTP_AUTHORIZATION=f"Token {t2}")
+    assert c1.post("/api/v1/auth/logout/").status_code == 204
+    assert c1.get("/api/v1/auth/me/").status_code == 401
+    assert c2.get("/api/v1/auth/me/").status_code == 200
+
+
+def test_expired_token_is_rejected(anon_client, user):
+    token = login(anon_client, user.username).json()["token"]
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_login_wrong_password(anon_client, user):
+    r = login(anon_client, user.username, "wrong")
+    assert r.status_code == 400
+    assert error_codes(r) == ["invalid_credentials"]
+    assert AuthToken.objects.count() == 0
+
+
+def test_login_inactive_user_refused(anon_client):
+    u = UserFactory(is_active=False)
+    assert login(anon_client, u.username).status_code == 400
+
+
+def test_me_and_logout_need_auth(anon_client):
+    assert anon_client.get("/api/v1/auth/me/").status_code == 401
+    assert anon_client.post("/api/v1/auth/logout/").status_code == 401
+
+
+def test_garbage_token_is_401(anon_client):
+    anon_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert anon_client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_auth_endpoints_are_throttled(anon_client, user, settings):
+    rf = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "1000/min", "auth": "3/min"},
+    }
+    settings.REST_FRAMEWORK = rf
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    old = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = rf["DEFAULT_THROTTLE_RATES"]
+    try:
+        statuses = [login(anon_client, user.username, "wrong").status_code for _ in range(4)]
+        assert statuses == [400, 400, 400, 429]
+        r = login(anon_client, user.username)
+        assert r.status_code == 429
+        assert error_codes(r) == ["throttled"]
+        assert "Retry-After" in r.headers
+        # other endpoints keep the looser scope
+        assert anon_client.get("/api/v1/prompts/").status_code == 200
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = old
+        cache.clear()
+
+
+def test_session_login_serves_browsable_api(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    r = client.get("/api/v1/auth/me/", HTTP_ACCEPT="text/html")
+    assert r.status_code == 200
+    assert b"<html" in r.content.lower()
