@@ -1,0 +1,207 @@
+"""Writes of the training domain. Keyword-only, one transaction each; they never see a request."""
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+
+from core.models import Assistant, Prompt
+from core.services import prompt_create
+
+from .exceptions import ChainCompleted, NotYourTurn, StaleStep, UnknownAssistant
+from .models import (
+    AssistantReflectionChain,
+    ChainParticipant,
+    PromptMutationRing,
+    SwarmTrainingChain,
+)
+
+
+def codex_tension_population_stddev(
+    *, tracker: Mapping[str, float], involved_ids: Sequence[int]
+) -> float:
+    """codex_tension = the population standard deviation of the belief-delta tracker over ALL
+    involved assistants, a missing entry counting as 0:
+
+        mean = sum(x_i) / n,   codex_tension = sqrt(sum((x_i - mean) ** 2) / n)
+    """
+    values = [float(tracker.get(str(i), 0.0)) for i in involved_ids]
+    if not values:
+        return 0.0
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((x - mean) ** 2 for x in values) / len(values))
+
+
+@transaction.atomic
+def chain_create(
+    *,
+    seed_assistant: Assistant,
+    chain_title: str,
+    involved_assistant_ids: Sequence[int],
+    max_steps: int | None = None,
+) -> SwarmTrainingChain:
+    """A chain names 1-50 distinct existing assistants in turn order (stored with explicit
+    positions). The tracker starts at 0 for each of them."""
+    ids = list(involved_assistant_ids)
+    known = set(Assistant.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise UnknownAssistant(
+            f"Unknown assistant(s): {', '.join(map(str, unknown))}.", field="involved_assistants"
+        )
+    chain = SwarmTrainingChain.objects.create(
+        chain_title=chain_title,
+        seed_assistant=seed_assistant,
+        max_steps=max_steps,
+        belief_delta_tracker={str(i): 0.0 for i in ids},
+    )
+    ChainParticipant.objects.bulk_create(
+        ChainParticipant(chain=chain, assistant_id=aid, position=pos) for pos, aid in enumerate(ids)
+    )
+    return chain
+
+
+def _mutation_step_after(*, parent: Prompt) -> int:
+    """A mutation's step is its parent's ring ``mutation_step`` + 1, or 1 from a prompt that
+    was not itself made by a mutation."""
+    parent_step = (
+        PromptMutationRing.objects.filter(mutated_prompt=parent)
+        .values_list("mutation_step", flat=True)
+        .first()
+    )
+    return (parent_step or 0) + 1
+
+
+def _mutation_create(
+    *,
+    parent: Prompt,
+    assistant: Assistant,
+    body: str,
+    title: str | None,
+    belief_delta: float,
+) -> PromptMutationRing:
+    from economy.exceptions import NotLicensed
+    from economy.selectors import prompt_body_readable
+
+    if not prompt_body_readable(prompt=parent, assistant=assistant):
+        raise NotLicensed("The assistant may not read the parent prompt's body.")
+    mutated = prompt_create(
+        author=assistant,
+        title=title or parent.title,
+        body=body,
+        tags=parent.tags,
+        codex_clauses=parent.codex_clauses,
+        is_public=parent.is_public,
+    )
+    return PromptMutationRing.objects.create(
+        parent_prompt=parent,
+        mutated_prompt=mutated,
+        belief_delta=belief_delta,
+        mutation_step=_mutation_step_after(parent=parent),
+    )
+
+
+@transaction.atomic
+def prompt_mutate(
+    *,
+    prompt: Prompt,
+    assistant: Assistant,
+    body: str,
+    belief_delta: float,
+    title: str | None = None,
+) -> PromptMutationRing:
+    """Mutate ``prompt`` as ``assistant``: a new prompt (authored by the assistant, the parent's
+    tags, clauses and visibility) linked by a ring carrying ``belief_delta``. The assistant must
+    be able to read the parent's body (403 ``not_licensed``)."""
+    return _mutation_create(
+        parent=prompt, assistant=assistant, body=body, title=title, belief_delta=belief_delta
+    )
+
+
+def _may_step(*, user: User | AnonymousUser, turn: Assistant, seed: Assistant) -> bool:
+    return bool(user.is_staff) or user.id in (turn.owner_id, seed.owner_id)
+
+
+@transaction.atomic
+def chain_step(
+    *,
+    chain_id: int,
+    user: User | AnonymousUser,
+    reflection_notes: str,
+    memory_snapshot: dict[str, Any],
+    belief_delta: float,
+    expected_step: int | None = None,
+    mutation: Mapping[str, Any] | None = None,
+) -> AssistantReflectionChain:
+    """One step of a chain, all in this transaction, the chain row locked first (SELECT … FOR
+    UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers), so two
+    concurrent steps never take the same step number:
+
+    - the turn is ``involved[current_step mod n]``; its owner or the seed assistant's owner may
+      step (staff too), 403 ``not_your_turn`` otherwise;
+    - 409 ``chain_completed`` once ``current_step`` reached ``max_steps``; 409 ``stale_step``
+      when ``expected_step`` is given and differs from ``current_step``;
+    - a reflection row at ``step = current_step``; ``tracker[turn] += belief_delta``;
+      ``codex_tension`` recomputed; an optional mutation (a prompt authored by the turn's
+      assistant, who must be able to read the parent's body) with its ring;
+    - ``current_step + 1``, and ``completed`` when it reaches ``max_steps``.
+    """
+    chain = (
+        SwarmTrainingChain.objects.select_for_update(of=("self",))
+        .select_related("seed_assistant")
+        .get(pk=chain_id)
+    )
+    participants = list(
+        ChainParticipant.objects.filter(chain=chain)
+        .select_related("assistant")
+        .order_by("position")
+    )
+    turn = participants[chain.current_step % len(participants)].assistant
+    if not _may_step(user=user, turn=turn, seed=chain.seed_assistant):
+        raise NotYourTurn()
+    if chain.status == SwarmTrainingChain.Status.COMPLETED:
+        raise ChainCompleted()
+    if expected_step is not None and expected_step != chain.current_step:
+        raise StaleStep(
+            f"expected_step is {expected_step} but the chain is at step {chain.current_step}."
+        )
+    ring = None
+    if mutation is not None:
+        ring = _mutation_create(
+            parent=mutation["parent_prompt"],
+            assistant=turn,
+            body=mutation["body"],
+            title=mutation.get("title"),
+            belief_delta=belief_delta,
+        )
+    reflection = AssistantReflectionChain.objects.create(
+        chain=chain,
+        step=chain.current_step,
+        assistant=turn,
+        reflection_notes=reflection_notes,
+        memory_snapshot=memory_snapshot,
+        belief_delta=belief_delta,
+        mutation=ring,
+    )
+    tracker = dict(chain.belief_delta_tracker or {})
+    key = str(turn.pk)
+    tracker[key] = float(tracker.get(key, 0.0)) + belief_delta
+    chain.belief_delta_tracker = tracker
+    chain.codex_tension = codex_tension_population_stddev(
+        tracker=tracker, involved_ids=[p.assistant_id for p in participants]
+    )
+    chain.current_step += 1
+    if chain.max_steps is not None and chain.current_step >= chain.max_steps:
+        chain.status = SwarmTrainingChain.Status.COMPLETED
+    chain.save(
+        update_fields=[
+            "belief_delta_tracker",
+            "codex_tension",
+            "current_step",
+            "status",
+            "updated_at",
+        ]
+    )
+    return reflection
