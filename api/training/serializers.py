@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.serializers import PROMPT_BODY_MAX
@@ -124,10 +125,11 @@ class ReflectionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_mutation(self, reflection) -> MutationRingSerializer | None:
+    @extend_schema_field(MutationRingSerializer(allow_null=True))
+    def get_mutation(self, reflection):
         if reflection.mutation is None or not getattr(reflection, "mutation_visible", True):
             return None
-        return MutationRingSerializer(reflection.mutation).data  # type: ignore[return-value]
+        return MutationRingSerializer(reflection.mutation).data
 
 
 class StepMutationSerializer(serializers.Serializer):
