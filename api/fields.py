@@ -119,3 +119,28 @@ class BoundedJSONObjectField(serializers.JSONField):
         if size > self.max_bytes:
             self.fail("too_large", max_bytes=self.max_bytes)
         return value
+
+
+class PrimaryKeyListField(serializers.ListField):
+    """An ordered list of ids resolved in ONE query (not one per id), order and repeats kept.
+
+    Unknown ids are a 400 ``does_not_exist`` naming them.
+    """
+
+    default_error_messages = {"does_not_exist": "Unknown id(s): {ids}."}
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        kwargs.setdefault("child", serializers.IntegerField(min_value=1, max_value=2**63 - 1))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        ids = super().to_internal_value(data)
+        found = self.queryset.in_bulk(set(ids))
+        missing = sorted({i for i in ids if i not in found})
+        if missing:
+            self.fail("does_not_exist", ids=", ".join(map(str, missing)))
+        return [found[i] for i in ids]
+
+    def to_representation(self, data):
+        return [getattr(item, "pk", item) for item in data]

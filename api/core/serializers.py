@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from api.fields import ActingAssistantField, ClauseCodeListField, TagListField
+from api.fields import ActingAssistantField, ClauseCodeListField, PrimaryKeyListField, TagListField
 from core.models import Assistant, CodexClause, Prompt, Ritual
 
 PROMPT_BODY_MAX = 20_000
@@ -76,7 +76,7 @@ class PromptForkSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=150, required=False)
 
 
-class RitualStepsField(serializers.ListField):
+class RitualStepsField(PrimaryKeyListField):
     """Ordered prompt ids in, ordered prompt ids out (from the prefetched RitualStep rows)."""
 
     def to_representation(self, data):
@@ -88,7 +88,7 @@ class RitualSerializer(serializers.ModelSerializer):
 
     owner = ActingAssistantField()
     steps = RitualStepsField(
-        child=serializers.PrimaryKeyRelatedField(queryset=Prompt.objects.all()),
+        queryset=Prompt.objects.select_related("author"),
         max_length=100,
         default=list,
         help_text="Ordered prompt ids; the owner must be able to read each.",
@@ -121,3 +121,10 @@ class CodexClauseSerializer(serializers.ModelSerializer):
         fields = ["code", "text", "created_at"]
         read_only_fields = ["created_at"]
         extra_kwargs = {"text": {"max_length": 5000}}
+
+
+class CodexClauseUpdateSerializer(CodexClauseSerializer):
+    """A clause's code is its identity, named in prompts and curricula: it never changes."""
+
+    class Meta(CodexClauseSerializer.Meta):
+        read_only_fields = ["code", "created_at"]

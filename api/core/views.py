@@ -15,6 +15,7 @@ from .filters import AssistantFilter, PromptFilter, RitualFilter
 from .serializers import (
     AssistantSerializer,
     CodexClauseSerializer,
+    CodexClauseUpdateSerializer,
     PromptCreateSerializer,
     PromptForkSerializer,
     PromptSerializer,
@@ -187,7 +188,6 @@ class CodexClauseViewSet(ModelViewSet):
     """The codex: clauses every ``codex_clauses`` list must name. Staff write, all read."""
 
     queryset = CodexClause.objects.all()
-    serializer_class = CodexClauseSerializer
     permission_classes = [StaffWriteOrReadOnly]
     lookup_field = "code"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -195,3 +195,8 @@ class CodexClauseViewSet(ModelViewSet):
     ordering_fields = ["code", "created_at"]
     ordering = ["code"]
     filterset_fields = ["code"]
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return CodexClauseUpdateSerializer
+        return CodexClauseSerializer

@@ -123,3 +123,14 @@ def test_codex_staff_write_all_read(staff_client, owner_client, anon_client):
 def test_codex_list_query_count(anon_client):
     CodexClauseFactory.create_batch(3)
     assert assert_list_queries_constant(anon_client, "/api/v1/codex-clauses/") <= 2
+
+
+def test_codex_code_is_immutable(staff_client):
+    CodexClauseFactory(code="fixed", text="old")
+    r = staff_client.patch(
+        "/api/v1/codex-clauses/fixed/", {"code": "moved", "text": "new"}, format="json"
+    )
+    assert r.status_code == 200
+    assert r.json()["code"] == "fixed"
+    assert CodexClause.objects.get(code="fixed").text == "new"
+    assert not CodexClause.objects.filter(code="moved").exists()
