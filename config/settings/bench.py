@@ -1,0 +1,46 @@
+"""Benchmark settings: production-like (DEBUG off, no toolbar, no browsable API) on a bench
+database, with the limit view mounted beside the API and throttling effectively off.
+
+Used by ``make bench`` (bench/run.py). Never for serving users: the secret key is generated
+per run unless SECRET_KEY is set, and only loopback hosts are allowed.
+"""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY") or secrets.token_urlsafe(64)
+VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "config.urls_bench"
+
+# Persistent connections, as a production deployment behind gunicorn would use.
+for _db in DATABASES.values():  # noqa: F405
+    _db["CONN_MAX_AGE"] = 60
+
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    # JSON only: what clients and the load generator ask for.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Throttling on (its code path is what production runs) but at rates no run can reach.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000000/min",
+        "user": "100000000/min",
+        "auth": "100000000/min",
+    },
+}
+
+# A fast hasher: the bench creates its users in bulk; nobody logs in with a password.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
