@@ -4,7 +4,6 @@ from rest_framework import serializers
 from api.core.serializers import PROMPT_BODY_MAX
 from api.fields import ActingAssistantField, BoundedJSONObjectField
 from api.filters import MAX_ID
-from core.models import Prompt
 from core.selectors import prompts_visible_to
 from training.models import AssistantReflectionChain, PromptMutationRing, SwarmTrainingChain
 
@@ -132,19 +131,19 @@ class ReflectionSerializer(serializers.ModelSerializer):
         return MutationRingSerializer(reflection.mutation).data
 
 
+class VisiblePromptField(serializers.PrimaryKeyRelatedField):
+    """A prompt the request's user can see (a private prompt of someone else does not exist)."""
+
+    def get_queryset(self):
+        return prompts_visible_to(self.context["request"].user)
+
+
 class StepMutationSerializer(serializers.Serializer):
-    parent_prompt = serializers.PrimaryKeyRelatedField(
-        queryset=Prompt.objects.none(),
-        help_text="The prompt to mutate; the turn's assistant must be able to read its body.",
+    parent_prompt = VisiblePromptField(
+        help_text="The prompt to mutate; the turn's assistant must be able to read its body."
     )
     body = serializers.CharField(max_length=PROMPT_BODY_MAX, trim_whitespace=False)
     title = serializers.CharField(max_length=150, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["parent_prompt"].queryset = prompts_visible_to(request.user)  # type: ignore[attr-defined]
 
 
 class ChainStepSerializer(serializers.Serializer):
