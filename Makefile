@@ -8,14 +8,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help install install-prod run migrate seed test test-postgres lint fmt schema serve bench clean
+.PHONY: help install install-prod run migrate seed test test-postgres lint fmt schema serve clients bench clean
 
 help:
 	@echo "make run      install, migrate, load demo data and serve on $(HOST):$(PORT) (PORT=...)"
 	@echo "make test     install and run the whole test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint     ruff, format check, mypy, migrations check, schema drift"
 	@echo "make schema   regenerate openapi/schema.yaml"
-	@echo "make serve    production server (gunicorn) with config/gunicorn.conf.py"
+	@echo "make serve    production server (gunicorn) with config/gunicorn.conf.py (env: docs/deploy.md)"
+	@echo "make clients  generate the Python client and TypeScript types into clients/generated/"
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -63,6 +64,34 @@ fmt: install
 
 schema: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file openapi/schema.yaml
+
+# Production: needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (and REDIS_URL with several workers).
+# MIGRATE=1 runs migrations first (one host, or the release step; see docs/deploy.md).
+MIGRATE ?= 0
+serve: install-prod
+	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is not set (50+ random characters): see docs/deploy.md"; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "ALLOWED_HOSTS is not set: see docs/deploy.md"; exit 1; }
+	@if [ "$(MIGRATE)" = "1" ]; then DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py migrate --noinput; fi
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
+	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn --config config/gunicorn.conf.py
+
+# Clients from the committed schema: Python (openapi-python-client) and TypeScript types
+# (openapi-typescript, pinned in package.json, installed from package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clients: install node_modules/.installed
+	rm -rf clients/generated/python
+	$(BIN)/openapi-python-client generate --path openapi/schema.yaml \
+		--config clients/openapi-python-client.yaml --meta none \
+		--output-path clients/generated/python/mythos_client
+	npx --no-install openapi-typescript openapi/schema.yaml \
+		--output clients/generated/typescript/schema.d.ts
+	npx --no-install tsc --noEmit -p clients/typescript/tsconfig.json
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,9 +1,16 @@
-"""Production: everything secret or host-specific must come from the environment."""
+"""Production: everything secret or host-specific must come from the environment.
+
+Required: ``SECRET_KEY`` (50+ random characters), ``ALLOWED_HOSTS``, ``DATABASE_URL``
+(PostgreSQL) and, with more than one worker process, ``REDIS_URL`` (shared throttle counters
+and cache). See docs/deploy.md.
+"""
+
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import BASE_DIR, DATABASES, env, env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY") or ""
@@ -11,13 +18,23 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters")
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 
+if not env("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site answers to")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+
+# Keep database connections open between requests (each worker thread holds one).
+DATABASES["default"]["CONN_MAX_AGE"] = int(env("CONN_MAX_AGE", "60") or 0)
+
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000") or 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,73 @@
+"""Gunicorn settings for production (``make serve``). Every value can be set from the environment.
+
+- ``GUNICORN_BIND`` (default ``0.0.0.0:$PORT``, PORT defaulting to 8000): where to listen.
+- ``WEB_CONCURRENCY``: worker processes (default ``2 * cores + 1``).
+- ``GUNICORN_THREADS``: threads per worker (default 2; each thread keeps its own DB connection).
+- ``GUNICORN_TIMEOUT``: seconds a request may take before its worker is restarted (default 30).
+- ``FORWARDED_ALLOW_IPS``: the load balancer addresses trusted for ``X-Forwarded-*``.
+- ``GUNICORN_ACCESS_LOG`` / ``GUNICORN_ERROR_LOG``: file paths, ``-`` (stdout/stderr) by default.
+
+Workers keep no state between requests (tokens, throttles and the cache live in PostgreSQL
+and Redis), so any number of them on any number of hosts can serve behind a load balancer.
+"""
+
+import multiprocessing
+import os
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1, got {value}")
+    return value
+
+
+wsgi_app = "config.wsgi:application"
+raw_env = [f"DJANGO_SETTINGS_MODULE={_env('DJANGO_SETTINGS_MODULE', 'config.settings.production')}"]
+
+bind = [
+    addr.strip() for addr in _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}").split(",")
+]
+workers = _env_int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
+worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+threads = _env_int("GUNICORN_THREADS", 2)
+
+# A request that runs longer than this is killed with its worker; load balancers usually give
+# up at 60 s, so fail well before that. Graceful shutdown lets in-flight requests finish on a
+# rolling restart.
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Longer than the load balancer's idle timeout would be wrong: the balancer must close first.
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Refuse oversized request lines and headers before Django sees them.
+limit_request_line = 8190
+limit_request_fields = 100
+
+# Trust X-Forwarded-Proto (for SECURE_PROXY_SSL_HEADER) only from the balancer.
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Heartbeat files on tmpfs: a slow disk must not make the arbiter kill healthy workers.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+accesslog = _env("GUNICORN_ACCESS_LOG", "-")
+errorlog = _env("GUNICORN_ERROR_LOG", "-")
+loglevel = _env("GUNICORN_LOG_LEVEL", "info")
+# Client (first X-Forwarded-For hop when behind the balancer), request, status, bytes,
+# duration in microseconds, user agent.
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(a)s"'
+proc_name = "mythos"
