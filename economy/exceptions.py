@@ -24,3 +24,38 @@ class CannotBuyOwn(InvalidInput):
 class NotLicensed(Forbidden):
     code = "not_licensed"
     message = "The assistant needs a licence for this prompt."
+
+
+class CannotRateOwn(InvalidInput):
+    code = "cannot_rate_own"
+    message = "An assistant cannot rate a prompt of its own user."
+
+
+class AlreadyListed(Conflict):
+    code = "already_listed"
+    message = "The prompt already has an active listing; update or delist it first."
+
+
+class PromptNotListable(InvalidInput):
+    code = "prompt_not_public"
+    message = "Only public prompts can be listed on the market."
+
+
+class InvalidSignature(InvalidInput):
+    code = "invalid_signature"
+    message = "The vault's signature or content does not verify."
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+
+
+class IdempotencyRequestInProgress(Conflict):
+    code = "idempotency_request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
+class InvalidIdempotencyKey(InvalidInput):
+    code = "invalid_idempotency_key"
+    message = "The Idempotency-Key header must be 1 to 255 printable ASCII characters."

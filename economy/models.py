@@ -1,5 +1,8 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models import Assistant, Prompt
 
@@ -75,6 +78,9 @@ class PromptTokenListing(models.Model):
     symbolic_tag_weight = models.FloatField(default=0.0)
     codex_usage_score = models.FloatField(default=0.0)
     is_active = models.BooleanField(default=True)
+    # Distinct assistants that bought or injected it (ListingAdoption rows), kept in the same
+    # transaction as the adoption so lists never count per row.
+    adopter_count = models.PositiveIntegerField(default=0, editable=False)
     listed_at = models.DateTimeField(auto_now_add=True)
     delisted_at = models.DateTimeField(null=True, blank=True)
 
@@ -88,6 +94,7 @@ class PromptTokenListing(models.Model):
                 condition=Q(token_cost_cents__gte=0), name="listing_cost_non_negative"
             ),
         ]
+        indexes = [models.Index(fields=["is_active", "-id"], name="listing_active_idx")]
 
     def __str__(self) -> str:
         return f"listing {self.pk} of prompt {self.prompt_id}"
@@ -117,3 +124,165 @@ class PromptLicence(models.Model):
 
     def __str__(self) -> str:
         return f"licence {self.assistant_id}:{self.prompt_id}"
+
+
+class ListingAdoption(models.Model):
+    """One assistant that bought or injected a listing's prompt. Distinct per (listing, assistant),
+    so ``PromptTokenListing.adopter_count`` counts each adopter once."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", "purchase"
+        INJECTION = "injection", "injection"
+
+    listing = models.ForeignKey(
+        PromptTokenListing, related_name="adoptions", on_delete=models.CASCADE
+    )
+    assistant = models.ForeignKey(
+        Assistant, related_name="listing_adoptions", on_delete=models.CASCADE
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "assistant"], name="adoption_unique_listing_assistant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"adoption {self.assistant_id}:{self.listing_id}"
+
+
+class PromptInjection(models.Model):
+    """A prompt installed in an assistant's working set. One per (assistant, prompt)."""
+
+    assistant = models.ForeignKey(Assistant, related_name="injections", on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, related_name="injections", on_delete=models.CASCADE)
+    injected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assistant", "prompt"], name="injection_unique_assistant_prompt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"injection {self.assistant_id}:{self.prompt_id}"
+
+
+def _unit_interval(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": 0.0}) & Q(**{f"{field}__lte": 1.0}), name=name
+    )
+
+
+class PromptReputationScore(models.Model):
+    """One rater's rating of a prompt. One per (rater, prompt): rating again replaces it.
+
+    ``trust_score`` is the server's weighted sum of the two inputs (REPUTATION_WEIGHTS).
+    """
+
+    prompt = models.ForeignKey(Prompt, related_name="reputation_scores", on_delete=models.CASCADE)
+    rater = models.ForeignKey(Assistant, related_name="ratings_given", on_delete=models.CASCADE)
+    ritual_effectiveness = models.FloatField()
+    assistant_approval = models.FloatField()
+    user_rating_tags = models.JSONField(default=list, blank=True)
+    symbolic_tags = models.JSONField(default=list, blank=True)
+    trust_score = models.FloatField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rater", "prompt"], name="rating_unique_rater_prompt"),
+            _unit_interval("ritual_effectiveness", "rating_effectiveness_unit"),
+            _unit_interval("assistant_approval", "rating_approval_unit"),
+        ]
+        indexes = [models.Index(fields=["prompt", "-id"], name="rating_prompt_idx")]
+
+    def __str__(self) -> str:
+        return f"rating {self.rater_id}:{self.prompt_id} = {self.trust_score:.3f}"
+
+
+class AssistantPromptTrustMap(models.Model):
+    """How far an assistant trusts a prompt, moved by observations (an EMA of each score)."""
+
+    assistant = models.ForeignKey(Assistant, related_name="trust_maps", on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, related_name="trust_maps", on_delete=models.CASCADE)
+    resonance_score = models.FloatField(default=0.5)
+    symbolic_compliance = models.FloatField(default=0.5)
+    dreamframe_volatility = models.FloatField(default=0.0)
+    mutation_bias = models.FloatField(default=0.5)
+    observation_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assistant", "prompt"], name="trust_map_unique_assistant_prompt"
+            ),
+            _unit_interval("resonance_score", "trust_map_resonance_unit"),
+            _unit_interval("symbolic_compliance", "trust_map_compliance_unit"),
+            _unit_interval("dreamframe_volatility", "trust_map_volatility_unit"),
+            _unit_interval("mutation_bias", "trust_map_mutation_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"trust {self.assistant_id}:{self.prompt_id}"
+
+
+class PromptMarketplaceVault(models.Model):
+    """An owner's signed bundle of prompts. ``exported_json`` and ``symbolic_signature`` are
+    written by the server (see ``economy.services.vault_create``), never by a client."""
+
+    owner_assistant = models.ForeignKey(Assistant, related_name="vaults", on_delete=models.CASCADE)
+    name = models.CharField(max_length=150, blank=True, default="")
+    prompt_set = models.ManyToManyField(Prompt, related_name="vaults", blank=True)
+    symbolic_signature = models.CharField(max_length=64, editable=False)
+    exported_json = models.JSONField(default=dict, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"vault {self.pk} of {self.owner_assistant_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` for one request, per user, with the first response.
+
+    Kept at least ``IDEMPOTENCY_KEY_TTL``; ``economy.services.idempotency_keys_purge`` removes
+    older ones. In the database so every worker sees the same keys.
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "in progress"
+        COMPLETED = "completed", "completed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="idempotency_keys", on_delete=models.CASCADE
+    )
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency {self.user_id}:{self.key}"

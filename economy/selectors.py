@@ -1,17 +1,41 @@
 """Reads of the economy that other layers build on."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from core.models import Assistant, Prompt
+from core.selectors import prompts_visible_to
 
-from .models import PromptLicence, PromptTokenListing
+from .models import (
+    AssistantPromptTrustMap,
+    LedgerEntry,
+    PromptLicence,
+    PromptMarketplaceVault,
+    PromptReputationScore,
+    PromptTokenListing,
+    Wallet,
+)
+
+TAG_HISTOGRAM_LIMIT = 100
 
 
-def paid_listing_exists() -> Exists:
+def paid_listing_exists(prompt_ref: str = "pk") -> Exists:
     return Exists(
         PromptTokenListing.objects.filter(
-            prompt=OuterRef("pk"), is_active=True, token_cost_cents__gt=0
+            prompt=OuterRef(prompt_ref), is_active=True, token_cost_cents__gt=0
         )
     )
 
@@ -56,3 +80,128 @@ def prompt_body_readable(*, prompt: Prompt, assistant: Assistant) -> bool:
     if PromptLicence.objects.filter(prompt=prompt, assistant=assistant).exists():
         return True
     return not prompt_is_for_sale(prompt=prompt)
+
+
+def prompts_unreadable_by(*, prompts: Sequence[Prompt], assistant: Assistant) -> list[Prompt]:
+    """Those of ``prompts`` whose body ``assistant`` may not read, by the rule of
+    ``prompt_body_readable``, in two queries whatever their number (authors must be loaded)."""
+    ids = [p.pk for p in prompts]
+    if not ids:
+        return []
+    licensed = set(
+        PromptLicence.objects.filter(assistant=assistant, prompt_id__in=ids).values_list(
+            "prompt_id", flat=True
+        )
+    )
+    for_sale = set(
+        PromptTokenListing.objects.filter(
+            prompt_id__in=ids, is_active=True, token_cost_cents__gt=0
+        ).values_list("prompt_id", flat=True)
+    )
+    unreadable = []
+    for p in prompts:
+        if p.author.owner_id == assistant.owner_id:
+            continue
+        if p.is_public and (p.pk in licensed or p.pk not in for_sale):
+            continue
+        unreadable.append(p)
+    return unreadable
+
+
+# --- Wallets ----------------------------------------------------------------------------------
+
+
+def wallet_ledger(*, wallet: Wallet) -> QuerySet[LedgerEntry]:
+    """Every entry that credits or debits the wallet (order: the caller's cursor, newest first)."""
+    return LedgerEntry.objects.filter(Q(payer=wallet) | Q(payee=wallet)).select_related(
+        "payer", "payee"
+    )
+
+
+# --- Market -----------------------------------------------------------------------------------
+
+
+def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListing]:
+    """Listings of prompts the user can see, with ``prompt_body_visible`` annotated by the rule
+    of ``prompts_annotate_access`` (for sale: author's owner, licence holders and staff)."""
+    qs = PromptTokenListing.objects.filter(
+        prompt__in=prompts_visible_to(user).values("pk")
+    ).select_related("prompt__author")
+    for_sale = paid_listing_exists("prompt_id")
+    if user.is_authenticated and user.is_staff:
+        return qs.annotate(prompt_body_visible=Value(True, output_field=BooleanField()))
+    if not user.is_authenticated:
+        return qs.annotate(
+            prompt_body_visible=ExpressionWrapper(~Q(for_sale), output_field=BooleanField())
+        )
+    licensed = Exists(
+        PromptLicence.objects.filter(prompt=OuterRef("prompt_id"), assistant__owner=user)
+    )
+    return qs.annotate(
+        prompt_body_visible=ExpressionWrapper(
+            Q(prompt__author__owner=user) | ~Q(for_sale) | Q(licensed),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def assistants_count() -> int:
+    """The denominator of every adoption score: all assistants (one COUNT per request)."""
+    return Assistant.objects.count()
+
+
+# --- Reputation -------------------------------------------------------------------------------
+
+
+def prompt_ratings(*, prompt: Prompt) -> QuerySet[PromptReputationScore]:
+    return PromptReputationScore.objects.filter(prompt=prompt)
+
+
+def prompt_rating_means(*, prompt: Prompt) -> dict:
+    """Mean of each input over the prompt's ratings, in one SQL aggregate (None when unrated)."""
+    return prompt_ratings(prompt=prompt).aggregate(
+        ritual_effectiveness=Avg("ritual_effectiveness"),
+        assistant_approval=Avg("assistant_approval"),
+        trust_score=Avg("trust_score"),
+    )
+
+
+def prompt_rating_tag_histogram(*, prompt: Prompt, field: str) -> dict[str, int]:
+    """``{tag: number of ratings carrying it}`` for ``user_rating_tags`` or ``symbolic_tags``,
+    counted by the database (the most frequent ``TAG_HISTOGRAM_LIMIT`` tags)."""
+    if field not in {"user_rating_tags", "symbolic_tags"}:
+        raise ValueError(field)
+    table = PromptReputationScore._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            f'SELECT t.tag, COUNT(*) FROM "{table}" s '
+            f'CROSS JOIN LATERAL jsonb_array_elements_text(s."{field}") AS t(tag) '
+            "WHERE s.prompt_id = %s GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT %s"
+        )
+    else:
+        sql = (
+            f'SELECT j.value, COUNT(*) FROM "{table}" s, json_each(s."{field}") j '
+            "WHERE s.prompt_id = %s GROUP BY j.value ORDER BY COUNT(*) DESC, j.value LIMIT %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prompt.pk, TAG_HISTOGRAM_LIMIT])
+        return {str(tag): int(n) for tag, n in cursor.fetchall()}
+
+
+# --- Trust maps and vaults --------------------------------------------------------------------
+
+
+def trust_maps_of(*, assistant: Assistant) -> QuerySet[AssistantPromptTrustMap]:
+    return AssistantPromptTrustMap.objects.filter(assistant=assistant).select_related("prompt")
+
+
+def vaults_visible_to(user: User | AnonymousUser) -> QuerySet[PromptMarketplaceVault]:
+    """Vaults are their owner's alone (staff see all); others get a 404."""
+    qs = PromptMarketplaceVault.objects.select_related("owner_assistant").prefetch_related(
+        Prefetch("prompt_set", queryset=Prompt.objects.only("id").order_by("id"))
+    )
+    if user.is_authenticated and user.is_staff:
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(owner_assistant__owner=user)

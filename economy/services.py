@@ -1,14 +1,49 @@
-"""Writes of the economy: wallets and the ledger. Each function states the rule it enforces."""
+"""Writes of the economy: wallets and the ledger, reputation, the market, trust maps, vaults.
+
+Each function states the rule it enforces; derived numbers come from one formula function each.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import ExpressionWrapper, F, FloatField
+from django.utils import timezone
 
-from core.models import Assistant
+from core.exceptions import PromptNotReadable
+from core.models import Assistant, Prompt, content_hash
 
-from .exceptions import InsufficientFunds
-from .models import LedgerEntry, Wallet
+from .exceptions import (
+    AlreadyListed,
+    AlreadyOwned,
+    CannotBuyOwn,
+    CannotRateOwn,
+    InsufficientFunds,
+    InvalidSignature,
+    ListingInactive,
+    NotLicensed,
+    PromptNotListable,
+)
+from .models import (
+    AssistantPromptTrustMap,
+    IdempotencyKey,
+    LedgerEntry,
+    ListingAdoption,
+    PromptInjection,
+    PromptLicence,
+    PromptMarketplaceVault,
+    PromptReputationScore,
+    PromptTokenListing,
+    Wallet,
+)
 from .money import to_cents
+from .selectors import prompts_unreadable_by
 
 
 def grant_cents() -> int:
@@ -62,3 +97,421 @@ def ledger_transfer(
         amount_cents=amount_cents,
         reference=reference,
     )
+
+
+# --- Formulas: one function each, named after the formula in SPEC 3 -----------------------------
+
+
+def reputation_trust_score(*, ritual_effectiveness: float, assistant_approval: float) -> float:
+    """A rating's own trust_score = w_e·ritual_effectiveness + w_a·assistant_approval,
+    with the weights of ``settings.REPUTATION_WEIGHTS`` (0.5 and 0.5 by default)."""
+    weights = settings.REPUTATION_WEIGHTS
+    return (
+        weights["ritual_effectiveness"] * ritual_effectiveness
+        + weights["assistant_approval"] * assistant_approval
+    )
+
+
+def bayesian_trust_score(rating_sum: Any, rating_count: Any) -> Any:
+    """A prompt's aggregate trust = (C·m + Σ trust_score) / (C + n): the Bayesian average with
+    prior mean m = REPUTATION_PRIOR_MEAN and prior weight C = REPUTATION_PRIOR_WEIGHT.
+
+    Works on plain numbers and on ``F()`` expressions, so the stored aggregate is updated in one
+    UPDATE statement from the row's own current values.
+    """
+    prior_weight = float(settings.REPUTATION_PRIOR_WEIGHT)
+    prior_mean = float(settings.REPUTATION_PRIOR_MEAN)
+    return (prior_weight * prior_mean + rating_sum) / (prior_weight + rating_count)
+
+
+def swarm_adoption_score(*, adopters: int, assistants: int) -> float:
+    """swarm_adoption_score = distinct assistants that bought or injected it / all assistants
+    (0.0 when there are no assistants)."""
+    if assistants <= 0:
+        return 0.0
+    return min(1.0, adopters / assistants)
+
+
+def trust_ema(previous: float, observed: float) -> float:
+    """Exponential moving average: alpha·observed + (1 - alpha)·previous, alpha = TRUST_EMA_ALPHA,
+    clamped to [0, 1] against float rounding."""
+    alpha = settings.TRUST_EMA_ALPHA
+    return min(1.0, max(0.0, alpha * observed + (1 - alpha) * previous))
+
+
+def dreamframe_volatility(
+    *, previous_volatility: float, previous_resonance: float, observed_resonance: float
+) -> float:
+    """dreamframe_volatility = the same EMA over |Δ resonance|, where Δ resonance is the observed
+    resonance minus the map's resonance_score before the observation."""
+    return trust_ema(previous_volatility, abs(observed_resonance - previous_resonance))
+
+
+# --- Reputation -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def prompt_rate(
+    *,
+    prompt: Prompt,
+    rater: Assistant,
+    ritual_effectiveness: float,
+    assistant_approval: float,
+    user_rating_tags: Sequence[str] = (),
+    symbolic_tags: Sequence[str] = (),
+    require_licence: bool = False,
+) -> tuple[PromptReputationScore, bool]:
+    """Record ``rater``'s rating of ``prompt``; returns (entry, created).
+
+    One entry per (rater, prompt): rating again replaces the previous entry (the new one is the
+    newest). Assistants of the prompt author's user cannot rate it (400 ``cannot_rate_own``);
+    with ``require_licence`` (the market) the rater must hold a licence (403 ``not_licensed``).
+    The Prompt's aggregate (rating_sum, rating_count, trust_score) moves by the difference in the
+    same transaction: a constant number of queries however many ratings exist.
+    """
+    if rater.owner_id == prompt.author.owner_id:
+        raise CannotRateOwn(field="rater")
+    if (
+        require_licence
+        and not PromptLicence.objects.filter(prompt=prompt, assistant=rater).exists()
+    ):
+        raise NotLicensed()
+    # Lock the prompt row: concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
+    list(Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("pk"))
+    previous = (
+        PromptReputationScore.objects.filter(prompt=prompt, rater=rater)
+        .values_list("pk", "trust_score")
+        .first()
+    )
+    score = reputation_trust_score(
+        ritual_effectiveness=ritual_effectiveness, assistant_approval=assistant_approval
+    )
+    if previous is None:
+        sum_delta, count_delta = score, 1
+    else:
+        PromptReputationScore.objects.filter(pk=previous[0]).delete()
+        sum_delta, count_delta = score - previous[1], 0
+    entry = PromptReputationScore.objects.create(
+        prompt=prompt,
+        rater=rater,
+        ritual_effectiveness=ritual_effectiveness,
+        assistant_approval=assistant_approval,
+        user_rating_tags=list(user_rating_tags),
+        symbolic_tags=list(symbolic_tags),
+        trust_score=score,
+    )
+    new_sum = F("rating_sum") + sum_delta
+    new_count = F("rating_count") + count_delta
+    Prompt.objects.filter(pk=prompt.pk).update(
+        rating_sum=new_sum,
+        rating_count=new_count,
+        trust_score=ExpressionWrapper(
+            bayesian_trust_score(new_sum, new_count), output_field=FloatField()
+        ),
+    )
+    return entry, previous is None
+
+
+# --- Market -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    prompt: Prompt,
+    token_cost_cents: int,
+    symbolic_tag_weight: float = 0.0,
+    codex_usage_score: float = 0.0,
+) -> PromptTokenListing:
+    """List a public prompt. At most one active listing per prompt (409 ``already_listed``);
+    the seller is the prompt's author."""
+    if not prompt.is_public:
+        raise PromptNotListable(field="prompt")
+    if PromptTokenListing.objects.filter(prompt=prompt, is_active=True).exists():
+        raise AlreadyListed()
+    try:
+        with transaction.atomic():
+            return PromptTokenListing.objects.create(
+                prompt=prompt,
+                token_cost_cents=token_cost_cents,
+                symbolic_tag_weight=symbolic_tag_weight,
+                codex_usage_score=codex_usage_score,
+            )
+    except IntegrityError as exc:  # a concurrent listing won the partial unique index
+        raise AlreadyListed() from exc
+
+
+@transaction.atomic
+def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptTokenListing:
+    """A seller may change price and scores of an active listing (409 ``listing_inactive``)."""
+    if not listing.is_active:
+        raise ListingInactive()
+    for key, value in fields.items():
+        setattr(listing, key, value)
+    if fields:
+        listing.save(update_fields=list(fields))
+    return listing
+
+
+@transaction.atomic
+def listing_delist(*, listing: PromptTokenListing) -> PromptTokenListing:
+    """Delisting keeps the row (history, licences, adoptions) and makes it inactive."""
+    now = timezone.now()
+    updated = PromptTokenListing.objects.filter(pk=listing.pk, is_active=True).update(
+        is_active=False, delisted_at=now
+    )
+    if not updated:
+        raise ListingInactive()
+    listing.is_active, listing.delisted_at = False, now
+    return listing
+
+
+def _adoption_record(*, listing: PromptTokenListing, assistant: Assistant, kind: str) -> None:
+    """Count ``assistant`` once among the listing's adopters. The seller's own assistants never
+    count."""
+    if assistant.owner_id == listing.prompt.author.owner_id:
+        return
+    _, created = ListingAdoption.objects.get_or_create(
+        listing=listing, assistant=assistant, defaults={"kind": kind}
+    )
+    if created:
+        PromptTokenListing.objects.filter(pk=listing.pk).update(
+            adopter_count=F("adopter_count") + 1
+        )
+
+
+@dataclass
+class Purchase:
+    listing: PromptTokenListing
+    buyer: Assistant
+    licence: PromptLicence
+    ledger_entry: LedgerEntry | None
+    price_cents: int
+
+
+@transaction.atomic
+def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
+    """Buy a licence to the listing's prompt: a ledger entry buyer → seller for the price
+    (none for a free listing) and a licence, all in one transaction.
+
+    409 ``listing_inactive`` for a delisted listing, 409 ``already_owned`` when the buyer holds a
+    licence (also when a concurrent purchase won), 409 ``insufficient_funds`` (nothing changes),
+    400 ``cannot_buy_own`` for the seller's user's own assistants.
+    """
+    listing = (
+        PromptTokenListing.objects.select_for_update(of=("self",))
+        .select_related("prompt__author")
+        .get(pk=listing.pk)
+    )
+    if not listing.is_active:
+        raise ListingInactive()
+    seller = listing.prompt.author
+    if buyer.owner_id == seller.owner_id:
+        raise CannotBuyOwn(field="buyer")
+    # The licence first: a concurrent purchase by the same buyer waits on the unique index and
+    # then fails here, before it could be charged.
+    try:
+        with transaction.atomic():
+            licence = PromptLicence.objects.create(
+                assistant=buyer, prompt=listing.prompt, source=PromptLicence.Source.PURCHASE
+            )
+    except IntegrityError as exc:
+        raise AlreadyOwned() from exc
+    entry = None
+    if listing.token_cost_cents > 0:
+        wallets = dict(
+            Wallet.objects.filter(assistant_id__in=[buyer.pk, seller.pk]).values_list(
+                "assistant_id", "pk"
+            )
+        )
+        entry = ledger_transfer(
+            payer=wallets[buyer.pk],
+            payee=wallets[seller.pk],
+            amount_cents=listing.token_cost_cents,
+            kind=LedgerEntry.Kind.PROMPT_PURCHASE,
+            reference=f"listing:{listing.pk}",
+        )
+    _adoption_record(listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE)
+    return Purchase(
+        listing=listing,
+        buyer=buyer,
+        licence=licence,
+        ledger_entry=entry,
+        price_cents=listing.token_cost_cents,
+    )
+
+
+@dataclass
+class Injection:
+    injection: PromptInjection
+    trust_map: AssistantPromptTrustMap
+    created: bool
+
+
+@transaction.atomic
+def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Injection:
+    """Install the listing's prompt in the assistant's working set and open its trust-map row
+    (scores 0.5) if absent. Needs a licence or authorship (an assistant of the author's user):
+    403 ``not_licensed``. Repeating it changes nothing."""
+    prompt = listing.prompt
+    own = assistant.owner_id == prompt.author.owner_id
+    if not own and not PromptLicence.objects.filter(prompt=prompt, assistant=assistant).exists():
+        raise NotLicensed()
+    injection, created = PromptInjection.objects.get_or_create(assistant=assistant, prompt=prompt)
+    trust_map, _ = AssistantPromptTrustMap.objects.get_or_create(assistant=assistant, prompt=prompt)
+    _adoption_record(listing=listing, assistant=assistant, kind=ListingAdoption.Kind.INJECTION)
+    return Injection(injection=injection, trust_map=trust_map, created=created)
+
+
+# --- Trust maps -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trust_observe(
+    *,
+    assistant: Assistant,
+    prompt: Prompt,
+    resonance: float,
+    symbolic_compliance: float,
+    mutation_bias: float,
+) -> AssistantPromptTrustMap:
+    """Record an observation of ``prompt`` by ``assistant``. The first observation sets the
+    scores; later ones move each by ``trust_ema``; dreamframe_volatility follows
+    ``dreamframe_volatility``; observation_count + 1. The row is locked while it moves."""
+    row, _ = AssistantPromptTrustMap.objects.get_or_create(assistant=assistant, prompt=prompt)
+    row = AssistantPromptTrustMap.objects.select_for_update().get(pk=row.pk)
+    if row.observation_count == 0:
+        row.resonance_score = resonance
+        row.symbolic_compliance = symbolic_compliance
+        row.mutation_bias = mutation_bias
+        row.dreamframe_volatility = 0.0
+    else:
+        row.dreamframe_volatility = dreamframe_volatility(
+            previous_volatility=row.dreamframe_volatility,
+            previous_resonance=row.resonance_score,
+            observed_resonance=resonance,
+        )
+        row.resonance_score = trust_ema(row.resonance_score, resonance)
+        row.symbolic_compliance = trust_ema(row.symbolic_compliance, symbolic_compliance)
+        row.mutation_bias = trust_ema(row.mutation_bias, mutation_bias)
+    row.observation_count += 1
+    row.save()
+    return row
+
+
+# --- Vaults -----------------------------------------------------------------------------------
+
+VAULT_FORMAT_VERSION = 1
+VAULT_MAX_PROMPTS = 100
+
+
+def canonical_json(data: Any) -> bytes:
+    """The bytes a vault signature covers: JSON with sorted keys, compact separators, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def vault_signature(exported_json: Any) -> str:
+    """symbolic_signature = HMAC-SHA256(VAULT_SIGNING_KEY, canonical_json(exported_json)), hex."""
+    key = str(settings.VAULT_SIGNING_KEY).encode("utf-8")
+    return hmac.new(key, canonical_json(exported_json), hashlib.sha256).hexdigest()
+
+
+def vault_export_build(*, owner: Assistant, prompts: Sequence[Prompt]) -> dict:
+    return {
+        "format_version": VAULT_FORMAT_VERSION,
+        "owner": {"assistant": owner.pk, "name": owner.name},
+        "prompts": [
+            {
+                "source_id": p.pk,
+                "title": p.title,
+                "body": p.body,
+                "tags": list(p.tags),
+                "content_hash": p.content_hash,
+            }
+            for p in prompts
+        ],
+    }
+
+
+@transaction.atomic
+def vault_create(
+    *, owner_assistant: Assistant, prompts: Sequence[Prompt], name: str = ""
+) -> PromptMarketplaceVault:
+    """Bundle prompts whose bodies the owner may read (400 ``prompt_not_readable`` otherwise);
+    the server writes exported_json and its HMAC symbolic_signature."""
+    unreadable = prompts_unreadable_by(prompts=prompts, assistant=owner_assistant)
+    if unreadable:
+        ids = ", ".join(str(p.pk) for p in unreadable)
+        raise PromptNotReadable(f"The owner may not read prompt(s) {ids}.", field="prompts")
+    exported = vault_export_build(owner=owner_assistant, prompts=prompts)
+    vault = PromptMarketplaceVault.objects.create(
+        owner_assistant=owner_assistant,
+        name=name,
+        exported_json=exported,
+        symbolic_signature=vault_signature(exported),
+    )
+    vault.prompt_set.set(prompts)
+    return vault
+
+
+def _vault_entries_verified(exported_json: Any) -> list[dict]:
+    """The prompts of a signed export, each checked against its content hash and the limits a
+    prompt has; anything off is ``invalid_signature``."""
+    if not isinstance(exported_json, dict) or exported_json.get("format_version") != (
+        VAULT_FORMAT_VERSION
+    ):
+        raise InvalidSignature("Unknown vault format.", field="exported_json")
+    entries = exported_json.get("prompts")
+    if not isinstance(entries, list) or len(entries) > VAULT_MAX_PROMPTS:
+        raise InvalidSignature("The vault's prompt list is malformed.", field="exported_json")
+    for i, entry in enumerate(entries):
+        ok = (
+            isinstance(entry, dict)
+            and isinstance(entry.get("title"), str)
+            and 0 < len(entry["title"]) <= 150
+            and isinstance(entry.get("body"), str)
+            and len(entry["body"]) <= 20_000
+            and isinstance(entry.get("tags"), list)
+            and len(entry["tags"]) <= 20
+            and all(isinstance(t, str) and 0 < len(t) <= 50 for t in entry["tags"])
+            and isinstance(entry.get("content_hash"), str)
+            and hmac.compare_digest(
+                content_hash(entry["body"]).encode(), entry["content_hash"].encode("utf-8")
+            )
+        )
+        if not ok:
+            raise InvalidSignature(
+                f"Prompt {i} does not match its content hash.", field="exported_json"
+            )
+    return entries
+
+
+@transaction.atomic
+def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature: str) -> list:
+    """Create the prompts of a signed export for ``assistant``, all or none.
+
+    The signature is compared in constant time and every content hash is checked first; any
+    mismatch is 400 ``invalid_signature`` and nothing is created.
+    """
+    expected = vault_signature(exported_json)
+    if not hmac.compare_digest(expected.encode(), str(symbolic_signature).encode("utf-8")):
+        raise InvalidSignature(field="symbolic_signature")
+    entries = _vault_entries_verified(exported_json)
+    from core.services import prompt_create
+
+    return [
+        prompt_create(author=assistant, title=e["title"], body=e["body"], tags=e["tags"])
+        for e in entries
+    ]
+
+
+# --- Idempotency keys -------------------------------------------------------------------------
+
+
+def idempotency_keys_purge(*, now: datetime | None = None) -> int:
+    """Delete keys older than IDEMPOTENCY_KEY_TTL (they are kept at least that long)."""
+    cutoff = (now or timezone.now()) - settings.IDEMPOTENCY_KEY_TTL
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,5 +1,31 @@
 from rest_framework.routers import SimpleRouter
 
+from api.viewsets import ID_REGEX
+
+from .views.market import MarketPromptViewSet
+from .views.reputation import PromptRatingsViewSet, PromptReputationViewSet
+from .views.trust import AssistantTrustViewSet
+from .views.vaults import VaultViewSet
+from .views.wallets import AssistantWalletViewSet, WalletLedgerViewSet
+
 router = SimpleRouter()
+# Detail actions only on core's resources: no list/retrieve here, so core's routes stay whole.
+router.register("assistants", AssistantWalletViewSet, basename="assistants")
+router.register("prompts", PromptReputationViewSet, basename="prompts")
+router.register(
+    rf"assistants/(?P<assistant_pk>{ID_REGEX})/wallet/ledger",
+    WalletLedgerViewSet,
+    basename="assistants-wallet-ledger",
+)
+router.register(
+    rf"assistants/(?P<assistant_pk>{ID_REGEX})/trust",
+    AssistantTrustViewSet,
+    basename="assistants-trust",
+)
+router.register(
+    rf"prompts/(?P<prompt_pk>{ID_REGEX})/ratings", PromptRatingsViewSet, basename="prompts-ratings"
+)
+router.register("market/prompts", MarketPromptViewSet, basename="market-prompts")
+router.register("vaults", VaultViewSet, basename="vaults")
 
 urlpatterns = router.urls

@@ -1,0 +1,79 @@
+import math
+
+import django_filters
+from rest_framework.filters import OrderingFilter
+
+from api.core.filters import filter_json_list_contains
+from api.filters import BoundedNumberFilter, IdFilter
+from core.models import Prompt
+from economy.models import AssistantPromptTrustMap, LedgerEntry, PromptTokenListing
+
+
+class StableOrderingFilter(OrderingFilter):
+    """The whitelisted ordering, then ``-id`` so that pages never shuffle rows with equal keys."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"id", "-id"} & set(ordering):
+            return [*ordering, "-id"]
+        return ordering
+
+
+class ListingFilter(django_filters.FilterSet):
+    seller = IdFilter(field_name="prompt__author_id", help_text="The prompt author's id.")
+    prompt = IdFilter(field_name="prompt_id")
+    tag = django_filters.CharFilter(
+        method="filter_tag", max_length=50, help_text="Listings whose prompt carries this tag."
+    )
+    min_cost = BoundedNumberFilter(method="filter_min_cost", help_text='Tokens, e.g. "1.50".')
+    max_cost = BoundedNumberFilter(method="filter_max_cost", help_text='Tokens, e.g. "10.00".')
+    min_trust = BoundedNumberFilter(
+        field_name="prompt__trust_score", lookup_expr="gte", help_text="Minimum prompt trust."
+    )
+    is_active = django_filters.BooleanFilter(
+        help_text="Active listings unless `false` (delisted history) is asked for."
+    )
+
+    class Meta:
+        model = PromptTokenListing
+        fields = ["seller", "prompt", "tag", "min_cost", "max_cost", "min_trust", "is_active"]
+
+    def filter_tag(self, qs, name, value):
+        tagged = filter_json_list_contains(Prompt.objects.all(), "tags", value)
+        return qs.filter(prompt_id__in=tagged.values("pk"))
+
+    def filter_min_cost(self, qs, name, value):
+        return qs.filter(token_cost_cents__gte=math.ceil(value * 100))
+
+    def filter_max_cost(self, qs, name, value):
+        return qs.filter(token_cost_cents__lte=math.floor(value * 100))
+
+
+class TrustMapFilter(django_filters.FilterSet):
+    prompt = IdFilter(field_name="prompt_id")
+    min_resonance = BoundedNumberFilter(field_name="resonance_score", lookup_expr="gte")
+    max_resonance = BoundedNumberFilter(field_name="resonance_score", lookup_expr="lte")
+    min_compliance = BoundedNumberFilter(field_name="symbolic_compliance", lookup_expr="gte")
+    max_compliance = BoundedNumberFilter(field_name="symbolic_compliance", lookup_expr="lte")
+    min_volatility = BoundedNumberFilter(field_name="dreamframe_volatility", lookup_expr="gte")
+    max_volatility = BoundedNumberFilter(field_name="dreamframe_volatility", lookup_expr="lte")
+
+    class Meta:
+        model = AssistantPromptTrustMap
+        fields = [
+            "prompt",
+            "min_resonance",
+            "max_resonance",
+            "min_compliance",
+            "max_compliance",
+            "min_volatility",
+            "max_volatility",
+        ]
+
+
+class LedgerFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=LedgerEntry.Kind.choices)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["kind"]

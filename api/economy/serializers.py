@@ -1,0 +1,353 @@
+import math
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.core.serializers import PromptSerializer
+from api.fields import ActingAssistantField, BoundedJSONObjectField, MoneyField, TagListField
+from api.filters import MAX_ID
+from core.models import Prompt
+from core.selectors import prompts_visible_to
+from economy import services
+from economy.models import (
+    AssistantPromptTrustMap,
+    LedgerEntry,
+    PromptMarketplaceVault,
+    PromptReputationScore,
+    PromptTokenListing,
+    Wallet,
+)
+
+
+class UnitFloatField(serializers.FloatField):
+    """A finite number in [0, 1]."""
+
+    default_error_messages = {"not_finite": "Must be a finite number."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0.0)
+        kwargs.setdefault("max_value", 1.0)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("not_finite")
+        return value
+
+
+class UniqueTagListField(TagListField):
+    """Tags, each kept once in the order given (a tag counts once per rating)."""
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisiblePromptField(serializers.PrimaryKeyRelatedField):
+    """A prompt id the request's user can see (others' private prompts do not exist)."""
+
+    def get_queryset(self):
+        return prompts_visible_to(self.context["request"].user).select_related("author")
+
+
+# --- Wallets ----------------------------------------------------------------------------------
+
+
+class WalletSerializer(serializers.ModelSerializer):
+    balance = MoneyField(source="balance_cents", read_only=True)
+
+    class Meta:
+        model = Wallet
+        fields = ["assistant", "balance", "updated_at"]
+        read_only_fields = fields
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    """One movement seen from the wallet: ``direction`` is ``credit`` or ``debit``;
+    ``counterparty`` is the other assistant (null for a grant)."""
+
+    amount = MoneyField(source="amount_cents", read_only=True)
+    direction = serializers.SerializerMethodField()
+    counterparty = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "kind", "direction", "amount", "counterparty", "reference", "created_at"]
+        read_only_fields = fields
+
+    def _is_credit(self, entry: LedgerEntry) -> bool:
+        return entry.payee_id == self.context["wallet"].pk
+
+    @extend_schema_field(serializers.ChoiceField(choices=["credit", "debit"]))
+    def get_direction(self, entry: LedgerEntry) -> str:
+        return "credit" if self._is_credit(entry) else "debit"
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_counterparty(self, entry: LedgerEntry) -> int | None:
+        other = entry.payer if self._is_credit(entry) else entry.payee
+        return other.assistant_id if other is not None else None
+
+
+# --- Reputation -------------------------------------------------------------------------------
+
+
+class RatingCreateSerializer(serializers.Serializer):
+    rater = ActingAssistantField()
+    ritual_effectiveness = UnitFloatField()
+    assistant_approval = UnitFloatField()
+    user_rating_tags = UniqueTagListField(default=list)
+    symbolic_tags = UniqueTagListField(default=list)
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    """A rating entry; ``trust_score`` is this entry's own (the weighted inputs)."""
+
+    user_rating_tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    symbolic_tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = PromptReputationScore
+        fields = [
+            "id",
+            "prompt",
+            "rater",
+            "ritual_effectiveness",
+            "assistant_approval",
+            "user_rating_tags",
+            "symbolic_tags",
+            "trust_score",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RatingMeansSerializer(serializers.Serializer):
+    ritual_effectiveness = serializers.FloatField(allow_null=True)
+    assistant_approval = serializers.FloatField(allow_null=True)
+    trust_score = serializers.FloatField(
+        allow_null=True, help_text="Plain mean of the entries' own trust scores."
+    )
+
+
+class ReputationSerializer(serializers.Serializer):
+    """A prompt's reputation. ``trust_score`` is the Bayesian aggregate; ``entries`` are the
+    newest ``entries_limit`` ratings (the sources), the whole feed is ``ratings_url``."""
+
+    prompt = serializers.IntegerField()
+    trust_score = serializers.FloatField()
+    rating_count = serializers.IntegerField()
+    means = RatingMeansSerializer()
+    user_rating_tags = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Tag → number of ratings carrying it."
+    )
+    symbolic_tags = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Tag → number of ratings carrying it."
+    )
+    entries = RatingSerializer(many=True)
+    entries_limit = serializers.IntegerField()
+    ratings_url = serializers.CharField()
+
+
+# --- Market -----------------------------------------------------------------------------------
+
+
+class ListingPromptSerializer(serializers.ModelSerializer):
+    """The listed prompt; ``body`` is null unless the caller may read it."""
+
+    body = serializers.SerializerMethodField()
+    tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Prompt
+        fields = ["id", "title", "author", "tags", "trust_score", "rating_count", "body"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_body(self, prompt: Prompt) -> str | None:
+        return prompt.body if self.context.get("body_visible", {}).get(prompt.pk) else None
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    """A market listing. ``seller`` is the prompt's author; ``swarm_adoption_score`` =
+    distinct assistants that bought or injected it / all assistants (read-only)."""
+
+    prompt = serializers.SerializerMethodField()
+    seller = serializers.IntegerField(source="prompt.author_id", read_only=True)
+    token_cost = MoneyField(source="token_cost_cents", read_only=True)
+    swarm_adoption_score = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PromptTokenListing
+        fields = [
+            "id",
+            "prompt",
+            "seller",
+            "token_cost",
+            "symbolic_tag_weight",
+            "codex_usage_score",
+            "swarm_adoption_score",
+            "adopter_count",
+            "is_active",
+            "listed_at",
+            "delisted_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ListingPromptSerializer)
+    def get_prompt(self, listing: PromptTokenListing) -> dict:
+        visible = {listing.prompt_id: getattr(listing, "prompt_body_visible", False)}
+        return ListingPromptSerializer(listing.prompt, context={"body_visible": visible}).data
+
+    @extend_schema_field(serializers.FloatField(min_value=0, max_value=1))
+    def get_swarm_adoption_score(self, listing: PromptTokenListing) -> float:
+        return services.swarm_adoption_score(
+            adopters=listing.adopter_count, assistants=self.context["view"].assistants_total
+        )
+
+
+class ListingUpdateSerializer(serializers.Serializer):
+    token_cost = MoneyField(source="token_cost_cents")
+    symbolic_tag_weight = UnitFloatField(default=0.0)
+    codex_usage_score = UnitFloatField(default=0.0)
+
+
+class ListingCreateSerializer(ListingUpdateSerializer):
+    prompt = VisiblePromptField(help_text="A public prompt of one of your assistants.")
+
+
+class BuySerializer(serializers.Serializer):
+    buyer = ActingAssistantField()
+
+
+class PurchaseSerializer(serializers.Serializer):
+    listing = serializers.IntegerField(source="listing.pk")
+    prompt = serializers.IntegerField(source="listing.prompt_id")
+    buyer = serializers.IntegerField(source="buyer.pk")
+    price = MoneyField(source="price_cents")
+    licence = serializers.IntegerField(source="licence.pk")
+    ledger_entry = serializers.IntegerField(
+        source="ledger_entry.pk", allow_null=True, help_text="Null for a free listing."
+    )
+    buyer_balance = MoneyField(help_text="The buyer's balance after the purchase.")
+
+
+class AssistantActionSerializer(serializers.Serializer):
+    assistant = ActingAssistantField()
+
+
+class ForkSerializer(AssistantActionSerializer):
+    title = serializers.CharField(max_length=150, required=False)
+
+
+# --- Trust maps -------------------------------------------------------------------------------
+
+
+class TrustMapSerializer(serializers.ModelSerializer):
+    prompt_title = serializers.CharField(source="prompt.title", read_only=True)
+
+    class Meta:
+        model = AssistantPromptTrustMap
+        fields = [
+            "id",
+            "assistant",
+            "prompt",
+            "prompt_title",
+            "resonance_score",
+            "symbolic_compliance",
+            "dreamframe_volatility",
+            "mutation_bias",
+            "observation_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InjectionSerializer(serializers.Serializer):
+    assistant = serializers.IntegerField(source="injection.assistant_id")
+    prompt = serializers.IntegerField(source="injection.prompt_id")
+    injected_at = serializers.DateTimeField(source="injection.injected_at")
+    created = serializers.BooleanField(help_text="False when it was already injected.")
+    trust_map = TrustMapSerializer()
+
+
+class TrustObservationSerializer(serializers.Serializer):
+    prompt = VisiblePromptField()
+    resonance = UnitFloatField()
+    symbolic_compliance = UnitFloatField()
+    mutation_bias = UnitFloatField()
+
+
+# --- Vaults -----------------------------------------------------------------------------------
+
+
+class VaultSerializer(serializers.ModelSerializer):
+    prompts = serializers.SerializerMethodField()
+    exported_json = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = PromptMarketplaceVault
+        fields = [
+            "id",
+            "owner_assistant",
+            "name",
+            "prompts",
+            "symbolic_signature",
+            "exported_json",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_prompts(self, vault: PromptMarketplaceVault) -> list[int]:
+        return [p.pk for p in vault.prompt_set.all()]
+
+
+class VaultCreateSerializer(serializers.Serializer):
+    owner_assistant = ActingAssistantField()
+    name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    prompts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=services.VAULT_MAX_PROMPTS,
+        help_text="Ids of prompts whose bodies the owner may read.",
+    )
+
+    def validate_prompts(self, ids: list[int]) -> list[Prompt]:
+        ids = list(dict.fromkeys(ids))
+        found = {
+            p.pk: p
+            for p in prompts_visible_to(self.context["request"].user)
+            .select_related("author")
+            .filter(pk__in=ids)
+        }
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise serializers.ValidationError(
+                f"Unknown prompt(s): {', '.join(map(str, missing))}.", code="does_not_exist"
+            )
+        return [found[i] for i in ids]
+
+
+class VaultExportSerializer(serializers.Serializer):
+    exported_json = serializers.JSONField()
+    symbolic_signature = serializers.CharField()
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ExportedJSONField(BoundedJSONObjectField):
+    pass
+
+
+class VaultImportSerializer(serializers.Serializer):
+    assistant = ActingAssistantField()
+    exported_json = ExportedJSONField(max_bytes=1024 * 1024)
+    symbolic_signature = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class VaultImportResultSerializer(serializers.Serializer):
+    prompts = PromptSerializer(many=True, help_text="The prompts created for the assistant.")

@@ -1,0 +1,236 @@
+from functools import cached_property
+
+from django.db.models import F
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+
+from api.core.serializers import PromptSerializer
+from api.idempotency import (
+    IDEMPOTENCY_400_CODES,
+    IDEMPOTENCY_409_CODES,
+    IDEMPOTENCY_KEY_PARAMETER,
+    idempotent_action,
+)
+from api.permissions import ReadOnlyOrAuthenticated, check_owner
+from api.schema import error_response
+from api.viewsets import GenericViewSet
+from core import services as core_services
+from core.selectors import prompts_visible_to
+from economy import selectors, services
+from economy.models import PromptTokenListing, Wallet
+from economy.selectors import prompts_annotate_access
+
+from ..filters import ListingFilter, StableOrderingFilter
+from ..serializers import (
+    AssistantActionSerializer,
+    BuySerializer,
+    ForkSerializer,
+    InjectionSerializer,
+    ListingCreateSerializer,
+    ListingSerializer,
+    ListingUpdateSerializer,
+    PurchaseSerializer,
+    RatingCreateSerializer,
+    RatingSerializer,
+)
+from .reputation import rating_create
+
+NOT_SELLER = error_response("not_owner", description="Only the seller (author's owner) may.")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ListingCreateSerializer,
+        responses={
+            201: ListingSerializer,
+            400: error_response("prompt_not_public", description="Bad input."),
+            403: NOT_SELLER,
+            409: error_response("already_listed"),
+        },
+    ),
+    update=extend_schema(
+        request=ListingUpdateSerializer,
+        responses={
+            200: ListingSerializer,
+            403: NOT_SELLER,
+            409: error_response("listing_inactive"),
+        },
+    ),
+    partial_update=extend_schema(
+        request=ListingUpdateSerializer,
+        responses={
+            200: ListingSerializer,
+            403: NOT_SELLER,
+            409: error_response("listing_inactive"),
+        },
+    ),
+)
+@extend_schema(tags=["market"])
+class MarketPromptViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    GenericViewSet,
+):
+    """The prompt market. The list shows active listings unless ``is_active=false`` asks for
+    the delisted history; a listing's detail stays readable after delisting.
+
+    ``ordering``: ``cost``, ``trust``, ``adoption``, ``listed_at`` (``-`` for descending).
+    A prompt for sale shows ``body: null`` to anyone but its author's owner, licence holders and
+    staff."""
+
+    permission_classes = [ReadOnlyOrAuthenticated]
+    filterset_class = ListingFilter
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    search_fields = ["prompt__title"]
+    ordering_fields = ["cost", "trust", "adoption", "listed_at", "id"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        qs = selectors.listings_visible_to(self.request.user).alias(
+            cost=F("token_cost_cents"), trust=F("prompt__trust_score"), adoption=F("adopter_count")
+        )
+        if self.action == "list" and "is_active" not in self.request.query_params:
+            qs = qs.filter(is_active=True)
+        return qs
+
+    def get_serializer_class(self):
+        return {
+            "create": ListingCreateSerializer,
+            "update": ListingUpdateSerializer,
+            "partial_update": ListingUpdateSerializer,
+            "buy": BuySerializer,
+            "inject": AssistantActionSerializer,
+            "fork": ForkSerializer,
+            "rate": RatingCreateSerializer,
+        }.get(self.action or "", ListingSerializer)
+
+    @cached_property
+    def assistants_total(self) -> int:
+        """The adoption score's denominator: counted once per request."""
+        return selectors.assistants_count()
+
+    def _read(self, listing: PromptTokenListing, code: int = status.HTTP_200_OK) -> Response:
+        listing = self.get_queryset().get(pk=listing.pk)
+        context = self.get_serializer_context()
+        return Response(ListingSerializer(listing, context=context).data, status=code)
+
+    def _check_seller(self, listing: PromptTokenListing) -> None:
+        check_owner(self.request, listing.prompt.author.owner_id)
+
+    def create(self, request, *args, **kwargs):
+        """List one of your public prompts (the seller is its author). One active listing per
+        prompt: 409 ``already_listed``."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        check_owner(request, data["prompt"].author.owner_id)
+        listing = services.listing_create(**data)
+        return self._read(listing, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        """Change price or scores (seller only; active listings only)."""
+        listing = self.get_object()
+        self._check_seller(listing)
+        serializer = self.get_serializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        services.listing_update(listing=listing, **serializer.validated_data)
+        return self._read(listing)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ListingSerializer,
+            403: NOT_SELLER,
+            409: error_response("listing_inactive"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def delist(self, request, pk=None):
+        """Take the listing off the market (seller only). The row stays, inactive, as history;
+        licences already sold stay valid."""
+        listing = self.get_object()
+        self._check_seller(listing)
+        services.listing_delist(listing=listing)
+        return self._read(listing)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: PurchaseSerializer,
+            400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES, description="Bad input."),
+            403: error_response("not_your_assistant"),
+            409: error_response(
+                "insufficient_funds", "already_owned", "listing_inactive", *IDEMPOTENCY_409_CODES
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent_action(scope="market_prompts_buy")
+    def buy(self, request, pk=None):
+        """Buy a licence as ``buyer``: a ledger entry buyer → seller for ``token_cost`` (none when
+        free) and the licence, in one transaction. Send an ``Idempotency-Key`` to retry safely."""
+        listing = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        purchase = services.listing_buy(listing=listing, **serializer.validated_data)
+        balance = Wallet.objects.values_list("balance_cents", flat=True).get(
+            assistant=purchase.buyer
+        )
+        data = PurchaseSerializer({"buyer_balance": balance, **vars(purchase)}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            200: InjectionSerializer,
+            201: InjectionSerializer,
+            403: error_response("not_your_assistant", "not_licensed"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def inject(self, request, pk=None):
+        """Install the prompt in ``assistant``'s working set and open its trust-map row (scores
+        0.5). Needs a licence or authorship (403 ``not_licensed``). 201 the first time, 200 after
+        (nothing changes)."""
+        listing = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.listing_inject(listing=listing, **serializer.validated_data)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(InjectionSerializer(result).data, status=code)
+
+    @extend_schema(
+        responses={201: PromptSerializer, 403: error_response("not_your_assistant", "not_licensed")}
+    )
+    @action(detail=True, methods=["post"])
+    def fork(self, request, pk=None):
+        """Fork the listed prompt as ``assistant`` (like ``/prompts/{id}/fork/``): needs a licence
+        unless the listing is free (403 ``not_licensed``)."""
+        listing = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fork = core_services.prompt_fork(prompt=listing.prompt, **serializer.validated_data)
+        fork = prompts_annotate_access(
+            prompts_visible_to(request.user).select_related("author"), request.user
+        ).get(pk=fork.pk)
+        return Response(PromptSerializer(fork).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            200: RatingSerializer,
+            201: RatingSerializer,
+            400: error_response("cannot_rate_own", description="Bad input."),
+            403: error_response("not_your_assistant", "not_licensed"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        """Rate the listed prompt as ``rater`` (as ``/prompts/{id}/rate/``), licence holders
+        only (403 ``not_licensed``)."""
+        listing = self.get_object()
+        return rating_create(self, request, listing.prompt, require_licence=True)

@@ -1,0 +1,108 @@
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.pagination import CursorPagination
+from api.permissions import ReadOnlyOrAuthenticated
+from api.schema import error_response
+from api.viewsets import GenericViewSet
+from core.models import Prompt
+from core.selectors import prompts_visible_to
+from economy import selectors, services
+from economy.models import PromptReputationScore
+
+from ..serializers import RatingCreateSerializer, RatingSerializer, ReputationSerializer
+from .common import PROMPT_PK
+
+REPUTATION_ENTRIES_INLINE = 50
+
+
+def rating_create(view, request, prompt: Prompt, *, require_licence: bool) -> Response:
+    """Shared by ``/prompts/{id}/rate/`` and ``/market/prompts/{id}/rate/``: 201 for a first
+    rating, 200 when it replaced the rater's previous one."""
+    serializer = RatingCreateSerializer(data=request.data, context=view.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    entry, created = services.prompt_rate(
+        prompt=prompt, require_licence=require_licence, **serializer.validated_data
+    )
+    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return Response(RatingSerializer(entry).data, status=code)
+
+
+@extend_schema(tags=["reputation"])
+class PromptReputationViewSet(GenericViewSet):
+    """Reputation of a prompt: rate it, read the aggregate. Private prompts are 404."""
+
+    permission_classes = [ReadOnlyOrAuthenticated]
+    serializer_class = RatingCreateSerializer
+    filter_backends: list = []
+    pagination_class = None
+
+    def get_queryset(self):
+        return prompts_visible_to(self.request.user).select_related("author")
+
+    @extend_schema(
+        request=RatingCreateSerializer,
+        responses={
+            200: RatingSerializer,
+            201: RatingSerializer,
+            400: error_response("cannot_rate_own", description="Bad input."),
+            403: error_response("not_your_assistant"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        """Rate the prompt as ``rater``. One entry per rater: rating again replaces it (200).
+        The entry's ``trust_score`` = 0.5·ritual_effectiveness + 0.5·assistant_approval; the
+        prompt's ``trust_score`` is the Bayesian average (C·m + Σ)/(C + n), C = 5, m = 0.5.
+        Assistants of the author's user cannot rate it (400 ``cannot_rate_own``)."""
+        return rating_create(self, request, self.get_object(), require_licence=False)
+
+    @extend_schema(responses={200: ReputationSerializer})
+    @action(detail=True, methods=["get"])
+    def reputation(self, request, pk=None):
+        """The aggregate ``trust_score``, ``rating_count``, the mean of each input, tag
+        histograms and the newest 50 entries; page through all of them at
+        ``/prompts/{id}/ratings/``."""
+        prompt = self.get_object()
+        entries = selectors.prompt_ratings(prompt=prompt)[:REPUTATION_ENTRIES_INLINE]
+        data = {
+            "prompt": prompt.pk,
+            "trust_score": prompt.trust_score,
+            "rating_count": prompt.rating_count,
+            "means": selectors.prompt_rating_means(prompt=prompt),
+            "user_rating_tags": selectors.prompt_rating_tag_histogram(
+                prompt=prompt, field="user_rating_tags"
+            ),
+            "symbolic_tags": selectors.prompt_rating_tag_histogram(
+                prompt=prompt, field="symbolic_tags"
+            ),
+            "entries": RatingSerializer(entries, many=True).data,
+            "entries_limit": REPUTATION_ENTRIES_INLINE,
+            "ratings_url": request.build_absolute_uri(
+                reverse("prompts-ratings-list", kwargs={"prompt_pk": prompt.pk})
+            ),
+        }
+        return Response(ReputationSerializer(data).data)
+
+
+@extend_schema(tags=["reputation"], parameters=[PROMPT_PK])
+class PromptRatingsViewSet(mixins.ListModelMixin, GenericViewSet):
+    """``/prompts/{id}/ratings/``: every rating entry of a visible prompt, newest first
+    (cursor pages)."""
+
+    permission_classes = [ReadOnlyOrAuthenticated]
+    serializer_class = RatingSerializer
+    pagination_class = CursorPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PromptReputationScore.objects.none()
+        prompt = get_object_or_404(
+            prompts_visible_to(self.request.user), pk=self.kwargs["prompt_pk"]
+        )
+        return selectors.prompt_ratings(prompt=prompt)
