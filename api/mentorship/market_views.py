@@ -9,6 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.idempotency import (
+    IDEMPOTENCY_400_CODES,
+    IDEMPOTENCY_409_CODES,
+    IDEMPOTENCY_KEY_PARAMETER,
+    idempotent_action,
+)
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, check_owner
 from api.schema import error_response
 from api.viewsets import GenericViewSet, ModelViewSet
@@ -161,17 +167,23 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
 
     @extend_schema(
         request=CurriculumBuySerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: CurriculumPurchaseSerializer,
-            400: error_response("cannot_buy_own"),
+            400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES),
             403: error_response("not_your_assistant"),
-            409: error_response("insufficient_funds", "already_owned", "listing_inactive"),
+            409: error_response(
+                "insufficient_funds", "already_owned", "listing_inactive", *IDEMPOTENCY_409_CODES
+            ),
         },
     )
     @action(detail=True, methods=["post"])
+    @idempotent_action(scope="market_curriculum_buy")
     def buy(self, request, pk=None):
         """``buyer`` (yours) buys the curriculum: a curriculum_purchase ledger entry to the
-        curator, an adoption and licences to the curator's step prompts."""
+        curator, an adoption and licences to the curator's step prompts. Send an
+        ``Idempotency-Key`` to retry safely: a replay answers the first response, charging
+        nothing."""
         curriculum = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
