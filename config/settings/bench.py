@@ -6,11 +6,14 @@ per run unless SECRET_KEY is set, and only loopback hosts are allowed.
 """
 
 import secrets
+import warnings
 
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, env
 
 DEBUG = False
+# Static files are not served by the bench (no collectstatic): silence whitenoise about it.
+warnings.filterwarnings("ignore", message="No directory at")
 SECRET_KEY = env("SECRET_KEY") or secrets.token_urlsafe(64)
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]

@@ -22,8 +22,7 @@ import statistics
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -243,7 +242,7 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
         self.rng = random.Random(opts["seed"])
         self.sizes = sizes
-        self.now = datetime.now(dt_timezone.utc).replace(microsecond=0)
+        self.now = datetime.now(UTC).replace(microsecond=0)
         self.ins = Inserter(batch=opts["batch"], now=self.now, verbose=opts["verbosity"] > 1)
         started = time.monotonic()
         self.stdout.write(f"seed_scale {opts['size']} on {connection.vendor}: {sizes}")
