@@ -93,8 +93,5 @@ clients: install node_modules/.installed
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-bench: install
-	$(PY) bench/run.py $(BENCH_ARGS)
-
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
