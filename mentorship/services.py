@@ -291,14 +291,16 @@ def curriculum_export_build(curriculum: PromptCurriculumVault) -> dict:
     }
 
 
-def curricula_export_rebuild(*, curriculum_ids: Sequence[int]) -> None:
-    """Rebuild exported_json of these curricula (a constant number of queries for any count)."""
+def curricula_export_rebuild(*, curriculum_ids: Sequence[int]) -> dict[int, dict]:
+    """Rebuild exported_json of these curricula (a constant number of queries for any count).
+    Returns the new snapshots by curriculum id."""
     if not curriculum_ids:
-        return
+        return {}
     curricula = list(curricula_for_export().filter(pk__in=curriculum_ids))
     for curriculum in curricula:
         curriculum.exported_json = curriculum_export_build(curriculum)
     PromptCurriculumVault.objects.bulk_update(curricula, ["exported_json"], batch_size=500)
+    return {c.pk: c.exported_json for c in curricula}
 
 
 @transaction.atomic
@@ -324,7 +326,9 @@ def curriculum_create(
         cloned_from=cloned_from,
     )
     curriculum.ritual_tags.set(ritual_tags)
-    curricula_export_rebuild(curriculum_ids=[curriculum.pk])
+    curriculum.exported_json = curricula_export_rebuild(curriculum_ids=[curriculum.pk])[
+        curriculum.pk
+    ]
     return curriculum
 
 
@@ -343,7 +347,9 @@ def curriculum_update(
     curriculum.save()
     if ritual_tags is not None:
         curriculum.ritual_tags.set(ritual_tags)
-    curricula_export_rebuild(curriculum_ids=[curriculum.pk])
+    curriculum.exported_json = curricula_export_rebuild(curriculum_ids=[curriculum.pk])[
+        curriculum.pk
+    ]
     return curriculum
 
 
