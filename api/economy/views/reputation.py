@@ -80,7 +80,7 @@ class PromptReputationViewSet(GenericViewSet):
             "symbolic_tags": selectors.prompt_rating_tag_histogram(
                 prompt=prompt, field="symbolic_tags"
             ),
-            "entries": RatingSerializer(entries, many=True).data,
+            "entries": list(entries),
             "entries_limit": REPUTATION_ENTRIES_INLINE,
             "ratings_url": request.build_absolute_uri(
                 reverse("prompts-ratings-list", kwargs={"prompt_pk": prompt.pk})
