@@ -22,7 +22,7 @@ class SwarmTrainingChain(models.Model):
     seed_assistant = models.ForeignKey(
         Assistant, related_name="seeded_chains", on_delete=models.CASCADE
     )
-    involved_assistants = models.ManyToManyField(
+    involved_assistants: models.ManyToManyField = models.ManyToManyField(
         Assistant, through="ChainParticipant", related_name="training_chains"
     )
     current_step = models.PositiveIntegerField(default=0, editable=False)

@@ -185,7 +185,7 @@ class LineageNodeSerializer(serializers.Serializer):
         allow_null=True,
         help_text="How this prompt was made from `parent`; null for a root.",
     )
-    parent = serializers.IntegerField(allow_null=True)
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
     belief_delta = serializers.FloatField(allow_null=True)
     mutation_step = serializers.IntegerField(allow_null=True)
 
