@@ -168,8 +168,8 @@ def bench_size(size: str, args) -> dict:
     env["SECRET_KEY"] = os.urandom(48).hex()  # one key shared by gunicorn and the steps
     py = sys.executable
     seeded = None
+    run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     if not args.reuse:
-        run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         t0 = time.monotonic()
         seed_cmd = [py, "manage.py", "seed_scale", "--size", size, *args.seed_args]
         if vendor == "sqlite" and size == "large":
@@ -283,7 +283,7 @@ def markdown(report: dict) -> str:
             "| scenario | req/s | p50 ms | p95 ms | p99 ms | queries/req | failed |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for name, s in r["scenarios"].items():
+        for s in r["scenarios"].values():
             lines.append(
                 f"| {s['label']} | {s['rps']} | {s['p50_ms']:g} | {s['p95_ms']:g} | "
                 f"{s['p99_ms']:g} | {s['queries']} | {s['failures']}/{s['requests']} |"

@@ -223,6 +223,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=5_000)
         parser.add_argument("--reset", action="store_true", help="flush the database first")
         parser.add_argument(
+            "--append", action="store_true", help="add to a database that already has rows"
+        )
+        parser.add_argument(
             "--allow-large-sqlite",
             action="store_true",
             help="allow the large size on SQLite (hours, gigabytes: not advised)",
@@ -247,7 +250,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write(f"seed_scale {opts['size']} on {connection.vendor}: {sizes}")
         with transaction.atomic():
-            self._check_empty()
+            if not opts["append"]:
+                self._check_empty()
             self._seed()
         self._finish()
         took = time.monotonic() - started
@@ -638,7 +642,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), touched):
                 cursor.execute(sql)
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
                 for model in touched:
                     cursor.execute(
                         f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}"
