@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -131,6 +132,7 @@ class ReflectionSerializer(serializers.ModelSerializer):
         return MutationRingSerializer(reflection.mutation).data
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisiblePromptField(serializers.PrimaryKeyRelatedField):
     """A prompt the request's user can see (a private prompt of someone else does not exist)."""
 

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -94,10 +94,7 @@ class ChainViewSet(
         )
 
 
-@extend_schema(
-    tags=["training"],
-    parameters=[OpenApiParameter("chain_pk", int, OpenApiParameter.PATH, description="Chain id.")],
-)
+@extend_schema(tags=["training"])
 class ReflectionViewSet(mixins.ListModelMixin, GenericViewSet):
     """A chain's reflections in step order (cursor-paginated, ascending)."""
 
