@@ -210,16 +210,14 @@ def bundle_update(
     if rituals is not None:
         _bundle_rituals_validate(owner=bundle.owner, rituals=rituals)
         bundle.rituals.set(rituals)
-    curricula_export_rebuild(
-        curriculum_ids=list(bundle.curricula.values_list("id", flat=True))  # type: ignore[attr-defined]
-    )
+    curricula_export_rebuild(curriculum_ids=list(bundle.curricula.values_list("id", flat=True)))
     return bundle
 
 
 @transaction.atomic
 def bundle_delete(*, bundle: RitualTagBundle) -> None:
     """Delete a bundle; the curricula that contained it are re-exported without it."""
-    curriculum_ids = list(bundle.curricula.values_list("id", flat=True))  # type: ignore[attr-defined]
+    curriculum_ids = list(bundle.curricula.values_list("id", flat=True))
     bundle.delete()
     curricula_export_rebuild(curriculum_ids=curriculum_ids)
 

@@ -1,5 +1,6 @@
 """The curriculum market: ritual bundles, curricula (buy, clone, barter) and barter offers."""
 
+from collections.abc import Callable
 from functools import cached_property
 
 from django.db.models import F
@@ -19,6 +20,7 @@ from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, check_ow
 from api.schema import error_response
 from api.viewsets import GenericViewSet, ModelViewSet
 from mentorship import selectors, services
+from mentorship.models import BarterOffer
 
 from .filters import BarterOfferFilter, PromptCurriculumVaultFilter, RitualTagBundleFilter
 from .serializers import (
@@ -255,7 +257,7 @@ class BarterOfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
     def get_queryset(self):
         return selectors.barters_visible_to(self.request.user)
 
-    def _decide(self, request, service, owner_user_id: int) -> Response:
+    def _decide(self, request, service, owner_user_id: Callable[[BarterOffer], int]) -> Response:
         offer = self.get_object()
         check_owner(request, owner_user_id(offer))
         service(offer=offer)

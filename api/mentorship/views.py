@@ -101,10 +101,9 @@ class AssistantMentorshipViewSet(GenericViewSet):
         check_owner(request, assistant.owner_id)
         serializer = MentorTagWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tag, created = services.mentor_tag_set(assistant=assistant, **serializer.validated_data)
-        tag = selectors.mentor_tag_for(assistant)
+        _, created = services.mentor_tag_set(assistant=assistant, **serializer.validated_data)
         return Response(
-            MentorTagSerializer(tag).data,
+            MentorTagSerializer(selectors.mentor_tag_for(assistant)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

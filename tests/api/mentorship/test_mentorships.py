@@ -182,7 +182,10 @@ def test_concurrent_feedback_on_one_mentor_is_all_counted(client_for):
     logs = [PromptMentorshipLog.objects.create(mentor=mentor, mentee=m) for m in mentees]
     clients = [client_for(m.owner) for m in mentees]
     results = run_in_threads(
-        *[lambda c=c, log=log: feedback(c, log, 0.5).status_code for c, log in zip(clients, logs)]
+        *[
+            lambda c=c, log=log: feedback(c, log, 0.5).status_code
+            for c, log in zip(clients, logs, strict=True)
+        ]
     )
     assert results == [200] * 4
     tag = AssistantMentorTag.objects.get(assistant=mentor)
