@@ -25,7 +25,7 @@ class BenchClient(FastHttpUser):
     wait_time = constant(0)
 
     @task
-    def run(self) -> None:
+    def one_request(self) -> None:
         if SCENARIO in URLS:
             self.client.get(URLS[SCENARIO], name=SCENARIO)
             return

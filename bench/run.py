@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -339,7 +340,7 @@ def main() -> None:
     if args.time > 300 or args.users > 64:
         raise SystemExit("bounded runs only: --time <= 300, --users <= 64")
     OUT.mkdir(parents=True, exist_ok=True)
-    report = {
+    report: dict[str, Any] = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "sizes": {},

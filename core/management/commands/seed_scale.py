@@ -126,7 +126,7 @@ class Inserter:
         self.counts: dict[str, int] = {}
 
     def _columns(self, model: type[models.Model], sample: dict) -> list[tuple[str, str, object]]:
-        cols = []
+        cols: list[tuple[str, str, object]] = []
         for field in model._meta.concrete_fields:
             attname = field.attname
             if attname in sample:
@@ -268,7 +268,7 @@ class Command(BaseCommand):
             raise CommandError("The database already has prompts: use --reset or an empty one.")
 
     def _next_id(self, model: type[models.Model]) -> int:
-        return (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
+        return (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1
 
     def _when(self, frac: float) -> datetime:
         """A moment in the last year; ``frac`` 0 = a year ago, 1 = now."""
@@ -659,7 +659,7 @@ def hot_ids() -> dict[str, int]:
     Chain = optional_model("training.SwarmTrainingChain")
     prompt = Prompt.objects.order_by("-rating_count").values_list("pk", flat=True).first()
     chain = (
-        Chain.objects.order_by("-current_step").values_list("pk", flat=True).first()
+        Chain._default_manager.order_by("-current_step").values_list("pk", flat=True).first()
         if Chain
         else None
     )
