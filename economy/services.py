@@ -84,12 +84,25 @@ def ledger_transfer(
         return LedgerEntry(
             kind=kind, payer_id=payer_id, payee_id=payee_id, amount_cents=0, reference=reference
         )
-    debited = Wallet.objects.filter(pk=payer_id, balance_cents__gte=amount_cents).update(
-        balance_cents=F("balance_cents") - amount_cents
-    )
-    if not debited:
-        raise InsufficientFunds()
-    Wallet.objects.filter(pk=payee_id).update(balance_cents=F("balance_cents") + amount_cents)
+
+    def debit() -> None:
+        debited = Wallet.objects.filter(pk=payer_id, balance_cents__gte=amount_cents).update(
+            balance_cents=F("balance_cents") - amount_cents
+        )
+        if not debited:
+            raise InsufficientFunds()
+
+    def credit() -> None:
+        Wallet.objects.filter(pk=payee_id).update(balance_cents=F("balance_cents") + amount_cents)
+
+    # Rows are locked in wallet-id order, so A→B and B→A at once queue instead of deadlocking.
+    # A failed debit after the credit rolls the credit back with the transaction.
+    if payer_id < payee_id:
+        debit()
+        credit()
+    else:
+        credit()
+        debit()
     return LedgerEntry.objects.create(
         kind=kind,
         payer_id=payer_id,
