@@ -54,8 +54,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_database(size: str, reuse: bool) -> tuple[str, str]:
-    """(DATABASE_URL for the bench, vendor). Fresh unless ``reuse``."""
+def bench_database(size: str, reuse: bool) -> tuple[str, str, bool]:
+    """(DATABASE_URL for the bench, vendor, whether it is new). Fresh unless ``reuse``."""
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith(("postgres://", "postgresql://")):
         import psycopg
@@ -69,13 +69,14 @@ def bench_database(size: str, reuse: bool) -> tuple[str, str]:
                 conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             if not exists or not reuse:
                 conn.execute(f'CREATE DATABASE "{name}"')
-        return parsed._replace(path=f"/{name}").geturl(), "postgresql"
+        return parsed._replace(path=f"/{name}").geturl(), "postgresql", not (exists and reuse)
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"bench-{size}.sqlite3"
+    existed = path.exists()
     if not reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", "sqlite"
+    return f"sqlite:///{path}", "sqlite", not (existed and reuse)
 
 
 def run(cmd: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
@@ -157,7 +158,7 @@ def locust(scenario: str, port: int, env: dict, args, size: str, offset: int) ->
 
 
 def bench_size(size: str, args) -> dict:
-    db_url, vendor = bench_database(size, args.reuse)
+    db_url, vendor, fresh = bench_database(size, args.reuse)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
@@ -170,7 +171,7 @@ def bench_size(size: str, args) -> dict:
     py = sys.executable
     seeded = None
     run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    if not args.reuse:
+    if fresh:
         t0 = time.monotonic()
         seed_cmd = [py, "manage.py", "seed_scale", "--size", size, *args.seed_args]
         if vendor == "sqlite" and size == "large":
