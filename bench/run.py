@@ -133,7 +133,12 @@ def locust(scenario: str, port: int, env: dict, args, size: str, offset: int) ->
         "--loglevel",
         "WARNING",
     ]
-    env = {**env, "BENCH_SCENARIO": scenario, "BENCH_PAIR_OFFSET": str(offset)}
+    env = {
+        **env,
+        "BENCH_SCENARIO": scenario,
+        "BENCH_PAIR_OFFSET": str(offset),
+        "BENCH_FIXTURES": str(OUT / f"fixtures-{size}.json"),
+    }
     log(f"load {scenario}: {args.users} clients for {args.time}s")
     subprocess.run(cmd, env=env, cwd=ROOT, check=False, timeout=args.time + 120)
     with open(f"{prefix}_stats.csv", newline="") as f:
