@@ -26,6 +26,13 @@ def test_seed_demo_is_idempotent(settings):
     assert counts[1] >= 5
     assert counts[2] >= 1
     assert counts[3] >= 3
+    from economy.models import PromptTokenListing
+    from mentorship.models import AssistantMentorTag
+    from training.models import SwarmTrainingChain
+
+    assert PromptTokenListing.objects.filter(is_active=True).exists()
+    assert AssistantMentorTag.objects.exists()
+    assert SwarmTrainingChain.objects.exists()
 
 
 def test_seed_demo_refuses_without_debug(settings):

@@ -133,4 +133,10 @@ class Command(BaseCommand):
         self._seed_more(users=users, assistants=assistants, prompts=prompts)
 
     def _seed_more(self, **context) -> None:
-        """Extension point for the economy, mentorship and training demo data."""
+        """The other domains' demo data, in dependency order (each is idempotent)."""
+        from economy import demo as economy_demo
+        from mentorship import demo as mentorship_demo
+        from training import demo as training_demo
+
+        for module in (economy_demo, mentorship_demo, training_demo):
+            module.seed(**context)
