@@ -1,13 +1,19 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from api.permissions import check_owner
+from api.viewsets import ID_REGEX
 from core.models import Assistant
 
 
 def path_id(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH, description=description)
+    """A parent id in a nested route: digits only, as the route's regex (``ID_REGEX``) matches."""
+    return OpenApiParameter(
+        name,
+        {"type": "string", "pattern": rf"^{ID_REGEX}$"},
+        OpenApiParameter.PATH,
+        description=description,
+    )
 
 
 ASSISTANT_PK = path_id("assistant_pk", "The assistant's id.")
