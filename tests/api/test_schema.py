@@ -64,3 +64,14 @@ def test_healthz(client):
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_unknown_urls_answer_json_404(client):
+    for url in ["/api/v1/nope/", "/api/v1/assistants/-1/", "/api/v1/prompts/abc/"]:
+        r = client.get(url)
+        assert r.status_code == 404
+        assert r.json() == {
+            "type": "client_error",
+            "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}],
+        }
