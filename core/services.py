@@ -9,6 +9,7 @@ from django.db.models import F
 from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause
 from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
 from .selectors import codex_codes_unknown
+from .signals import prompt_changed, ritual_changed
 
 
 def codex_clauses_validate(codes: Sequence[str], *, field: str = "codex_clauses") -> None:
@@ -67,6 +68,7 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
     for key, value in fields.items():
         setattr(prompt, key, list(value) if key in {"tags", "codex_clauses"} else value)
     prompt.save()
+    prompt_changed.send(sender=Prompt, prompt_id=prompt.pk)
     return prompt
 
 
@@ -142,6 +144,7 @@ def ritual_update(*, ritual: Ritual, steps: Sequence[Prompt] | None = None, **fi
     if steps is not None:
         _ritual_steps_validate(owner=ritual.owner, steps=steps)
         _ritual_steps_replace(ritual=ritual, steps=steps)
+    ritual_changed.send(sender=Ritual, ritual_id=ritual.pk)
     return ritual
 
 

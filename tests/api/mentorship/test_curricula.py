@@ -372,3 +372,21 @@ def test_clone_as_someone_elses_assistant_is_403(owner_client, other_assistant):
 def test_clone_needs_auth(anon_client, other_assistant):
     c = curriculum_make(AssistantFactory(), cost_cents=0)
     assert clone(anon_client, c, other_assistant).status_code == 401
+
+
+def test_ritual_and_prompt_edits_rebuild_the_export(owner_client, assistant):
+    c = curriculum_make(assistant)
+    ritual = c.ritual_tags.get().rituals.get()
+    prompt = ritual.steps.first().prompt
+    r = owner_client.patch(f"/api/v1/rituals/{ritual.pk}/", {"name": "Renamed rite"}, format="json")
+    assert r.status_code == 200
+    c.refresh_from_db()
+    assert c.exported_json["bundles"][0]["rituals"][0]["name"] == "Renamed rite"
+    r = owner_client.patch(
+        f"/api/v1/prompts/{prompt.pk}/", {"title": "New title", "body": "new"}, format="json"
+    )
+    assert r.status_code == 200
+    c.refresh_from_db()
+    step = c.exported_json["bundles"][0]["rituals"][0]["steps"][0]
+    assert step["title"] == "New title"
+    assert step["content_hash"] == r.json()["content_hash"]
