@@ -89,8 +89,7 @@ def test_rate_denials_and_bad_input(
         assert r.status_code == 400, (bad, r.content)
     r = other_client.post(
         f"/api/v1/prompts/{p.id}/rate/",
-        '{"rater": %d, "ritual_effectiveness": NaN, "assistant_approval": 0.5}'
-        % other_assistant.id,
+        f'{{"rater": {other_assistant.id}, "ritual_effectiveness": NaN, "assistant_approval": 0.5}}',
         content_type="application/json",
     )
     assert r.status_code == 400
@@ -193,7 +192,7 @@ def test_reputation_inlines_at_most_50_and_feed_pages_all(anon_client, assistant
     assert r.json()["symbolic_tags"] == {"x": 55}
     assert n_rep <= 6
     url = f"/api/v1/prompts/{p.id}/ratings/"
-    n1, r1 = count_queries(lambda: anon_client.get(url + "?page_size=1"))
+    n1, _ = count_queries(lambda: anon_client.get(url + "?page_size=1"))
     n100, r100 = count_queries(lambda: anon_client.get(url + "?page_size=100"))
     assert n1 == n100
     assert len(r100.json()["results"]) == 55
