@@ -71,3 +71,10 @@ loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 # duration in microseconds, user agent.
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(a)s"'
 proc_name = "mythos"
+
+# gunicorn's runtime control socket (gunicornc) defaults to one path per user, which two
+# servers on one host would fight over: off unless a path is given.
+if _env("GUNICORN_CONTROL_SOCKET", ""):
+    control_socket = _env("GUNICORN_CONTROL_SOCKET", "")
+else:
+    control_socket_disable = True

@@ -1,0 +1,103 @@
+/**
+ * The same flow as the generated Python client's test, typed against the TypeScript types that
+ * openapi-typescript generates from openapi/schema.yaml (`make clients`). It is type-checked with
+ * `tsc --noEmit`: a renamed operation, a removed field or a changed type breaks the build.
+ */
+import type { components, operations } from "../generated/typescript/schema";
+
+type Schemas = components["schemas"];
+
+/** The JSON body an operation accepts. */
+type Body<Op extends keyof operations> = operations[Op] extends {
+  requestBody: { content: { "application/json": infer B } };
+}
+  ? B
+  : operations[Op] extends { requestBody?: { content: { "application/json": infer B } } }
+    ? B
+    : never;
+
+/** The JSON an operation answers with on the given success status. */
+type Ok<Op extends keyof operations, Status extends number> = operations[Op] extends {
+  responses: { [S in Status]: { content: { "application/json": infer R } } };
+}
+  ? R
+  : never;
+
+/** The path parameters of an operation. */
+type PathOf<Op extends keyof operations> = operations[Op]["parameters"] extends { path: infer P }
+  ? P extends undefined
+    ? Record<string, never>
+    : P
+  : Record<string, never>;
+
+export class MythosClient {
+  constructor(
+    private readonly baseUrl: string,
+    private token: string | null = null,
+  ) {}
+
+  private async send<R>(method: string, path: string, status: number, body?: unknown): Promise<R> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.token !== null) headers["Authorization"] = `Token ${this.token}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    if (response.status !== status) {
+      const error = (await response.json()) as Schemas["ErrorResponse"];
+      throw new Error(`${method} ${path}: ${response.status} ${error.errors.map((e) => e.code).join(",")}`);
+    }
+    return (await response.json()) as R;
+  }
+
+  register(body: Body<"auth_register">): Promise<Ok<"auth_register", 201>> {
+    return this.send("POST", "/api/v1/auth/register/", 201, body);
+  }
+
+  async logIn(body: Body<"auth_login">): Promise<Ok<"auth_login", 200>> {
+    const answer = await this.send<Ok<"auth_login", 200>>("POST", "/api/v1/auth/login/", 200, body);
+    this.token = answer.token;
+    return answer;
+  }
+
+  me(): Promise<Ok<"auth_me", 200>> {
+    return this.send("GET", "/api/v1/auth/me/", 200);
+  }
+
+  createAssistant(body: Body<"assistants_create">): Promise<Ok<"assistants_create", 201>> {
+    return this.send("POST", "/api/v1/assistants/", 201, body);
+  }
+
+  createPrompt(body: Body<"prompts_create">): Promise<Ok<"prompts_create", 201>> {
+    return this.send("POST", "/api/v1/prompts/", 201, body);
+  }
+
+  listPrompts(search: string): Promise<Ok<"prompts_list", 200>> {
+    return this.send("GET", `/api/v1/prompts/?search=${encodeURIComponent(search)}`, 200);
+  }
+
+  retrievePrompt(path: PathOf<"prompts_retrieve">): Promise<Ok<"prompts_retrieve", 200>> {
+    return this.send("GET", `/api/v1/prompts/${path.id}/`, 200);
+  }
+}
+
+/** register → log in → assistant → prompt → list it; the market, rating and training calls
+ * follow the same pattern (see flowMarket / flowTraining below when those operations exist). */
+export async function flow(baseUrl: string): Promise<Schemas["Prompt"]> {
+  const alice = new MythosClient(baseUrl);
+  const user: Schemas["User"] = await alice.register({ username: "alice", password: "a-long-passphrase" });
+  await alice.logIn({ username: user.username, password: "a-long-passphrase" });
+  const assistant = await alice.createAssistant({ name: "alice-muse" });
+  const prompt = await alice.createPrompt({
+    author: assistant.id,
+    title: "Dawn invocation",
+    body: "Speak of the first light.",
+    tags: ["dawn"],
+  });
+  const page = await alice.listPrompts("Dawn");
+  const first: Schemas["Prompt"] | undefined = page.results[0];
+  if (first === undefined || first.id !== prompt.id) throw new Error("the new prompt is not listed");
+  const again = await alice.retrievePrompt({ id: String(prompt.id) });
+  const body: string | null = again.body;
+  return { ...again, body };
+}
