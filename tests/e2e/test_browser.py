@@ -140,9 +140,9 @@ def test_swagger_ui_try_it_out_and_redoc_stay_on_loopback(browser, tmp_path):
         )
         browser.execute_script("arguments[0].scrollIntoView();", operation)
         operation.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-        wait.until(
-            lambda d: operation.find_elements(By.CSS_SELECTOR, "button.try-out__btn")
-        )[0].click()
+        wait.until(lambda d: operation.find_elements(By.CSS_SELECTOR, "button.try-out__btn"))[
+            0
+        ].click()
         wait.until(lambda d: operation.find_elements(By.CSS_SELECTOR, "button.execute"))[0].click()
         status = wait.until(
             lambda d: operation.find_elements(
@@ -162,8 +162,10 @@ def test_swagger_ui_try_it_out_and_redoc_stay_on_loopback(browser, tmp_path):
         )
         assert "MythOS prompt economy API" in title.text
         wait.until(
-            lambda d: d.find_elements(By.XPATH, "//*[contains(text(),'prompts_list')]")
-            or d.find_elements(By.XPATH, "//h2[contains(., 'prompts')]")
+            lambda d: (
+                d.find_elements(By.XPATH, "//*[contains(text(),'prompts_list')]")
+                or d.find_elements(By.XPATH, "//h2[contains(., 'prompts')]")
+            )
         )
         urls += requested_urls(browser)
 

@@ -154,7 +154,8 @@ def create_assistants_and_prompt(flow: Flow) -> None:
         },
         expect=201,
     )
-    assert prompt.content_hash and prompt.trust_score == 0.5
+    assert prompt.content_hash
+    assert prompt.trust_score == 0.5
     flow.state["prompt"] = prompt.id
     page = flow.api.call("prompts_list", token=flow.state["bob_token"], search="Dawn")
     assert [p.id for p in page.results] == [prompt.id]
@@ -169,7 +170,9 @@ def list_for_sale(flow: Flow) -> None:
     )
     assert listing.token_cost == "12.50"
     flow.state["listing"] = listing.id
-    hidden = flow.api.call("prompts_retrieve", token=flow.state["bob_token"], id=flow.state["prompt"])
+    hidden = flow.api.call(
+        "prompts_retrieve", token=flow.state["bob_token"], id=flow.state["prompt"]
+    )
     assert hidden.body is None  # for sale: no body without a licence
 
 
@@ -181,7 +184,9 @@ def buy_with_second_user(flow: Flow) -> None:
         id=flow.state["listing"],
         expect=201,
     )
-    bought = flow.api.call("prompts_retrieve", token=flow.state["bob_token"], id=flow.state["prompt"])
+    bought = flow.api.call(
+        "prompts_retrieve", token=flow.state["bob_token"], id=flow.state["prompt"]
+    )
     assert bought.body == "Speak of the first light."
     if flow.api.has("assistants_wallet"):
         wallet = flow.api.call(

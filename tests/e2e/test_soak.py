@@ -6,7 +6,7 @@ Runs only as its own step of .ci/run (``SOAK=1``, PostgreSQL): see tests/e2e/con
 
 Invariants checked afterwards, on the database itself: no 5xx (and no transport error); the
 sum of all wallet balances equals the sum of all grants; every wallet equals its ledger
-(credits − debits); no training-chain step number taken twice, and each chain's
+(credits - debits); no training-chain step number taken twice, and each chain's
 ``current_step`` equals its reflection count; no licence duplicated. The figures go to
 docs/performance.md between the soak markers, and to ``SOAK_REPORT`` (JSON) when set.
 """
@@ -77,7 +77,9 @@ class Caller:
         self.latencies.append(time.perf_counter() - started)
         self.statuses[(label, response.status_code)] += 1
         if response.status_code >= 500 or response.status_code not in ok:
-            self.errors.append(f"{label} {method} {path}: {response.status_code} {response.text[:200]}")
+            self.errors.append(
+                f"{label} {method} {path}: {response.status_code} {response.text[:200]}"
+            )
         return response
 
     # --- operations ---------------------------------------------------------------------------
@@ -264,7 +266,9 @@ def check_invariants() -> dict[str, int]:
             if f.is_relation and f.related_model is chain_model
         )
         twice = (
-            reflection_model.objects.values(chain_fk, "step").annotate(n=Count("id")).filter(n__gt=1)
+            reflection_model.objects.values(chain_fk, "step")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
         )
         assert not twice.exists(), list(twice)
         counts = dict(
@@ -277,7 +281,9 @@ def check_invariants() -> dict[str, int]:
                     "step", flat=True
                 )
             )
-            assert numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True
+            assert (
+                numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True
+            )
         steps = reflection_model.objects.count()
     return {
         "wallets": wallets,
@@ -298,7 +304,7 @@ def write_figures(figures: dict) -> None:
 ## Soak
 
 `SOAK=1 pytest tests/e2e/test_soak.py` (run by `.ci/run` on PostgreSQL): gunicorn with
-`config/gunicorn.conf.py` and production settings ({figures["workers"]} workers × 2 threads),
+`config/gunicorn.conf.py` and production settings ({figures["workers"]} workers x 2 threads),
 {figures["threads"]} client threads on loopback for {figures["seconds"]:.0f} s, mixed reads and
 writes ({", ".join(figures["operations"])}), on {figures["machine"]}.
 
@@ -320,7 +326,9 @@ no chain step number taken twice; no licence duplicated.
 {END}"""
     text = DOC.read_text() if DOC.exists() else "# Performance\n"
     if START in text and END in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: section, text, flags=re.S)
+        text = re.sub(
+            re.escape(START) + r".*?" + re.escape(END), lambda _m: section, text, flags=re.S
+        )
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     DOC.parent.mkdir(exist_ok=True)

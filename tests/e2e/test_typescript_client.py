@@ -22,7 +22,9 @@ def _run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def generated_types():
     require(shutil.which("node") is not None, "node (Node 20)")
-    require((BIN / "openapi-typescript").exists() and (BIN / "tsc").exists(), "npm packages (npm ci)")
+    require(
+        (BIN / "openapi-typescript").exists() and (BIN / "tsc").exists(), "npm packages (npm ci)"
+    )
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]
     installed = json.loads((ROOT / "node_modules" / "typescript" / "package.json").read_text())
     assert installed["version"] == pinned["typescript"], "node_modules is stale: run npm ci"
@@ -46,7 +48,12 @@ def test_type_check_catches_a_body_that_does_not_fit(generated_types, tmp_path):
     )
     shutil.copy(generated_types, tmp_path / "schema.d.ts")
     result = _run(
-        str(BIN / "tsc"), "--noEmit", "--strict", "--skipLibCheck", "bad.ts", "schema.d.ts",
+        str(BIN / "tsc"),
+        "--noEmit",
+        "--strict",
+        "--skipLibCheck",
+        "bad.ts",
+        "schema.d.ts",
         cwd=tmp_path,
     )
     assert result.returncode != 0
