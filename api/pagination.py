@@ -1,3 +1,10 @@
+import hashlib
+from functools import cached_property
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import DatabaseError
 from rest_framework import exceptions, pagination
 
 MAX_PAGE_SIZE = 100
@@ -25,7 +32,44 @@ def page_size_from(request, default: int) -> int:
     return value
 
 
+class CachedCountPaginator(Paginator):
+    """Django's paginator, but a large COUNT(*) is not repeated on every page view.
+
+    Counts below ``API_COUNT_CACHE_MIN_ROWS`` are exact on every request (they are cheap).
+    A larger count is kept in the cache for ``API_COUNT_CACHE_SECONDS`` under the SQL of the
+    filtered query, so a hot list over millions of rows counts once per interval per filter
+    set instead of once per request; such a count may lag behind by that many seconds.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        ttl = getattr(settings, "API_COUNT_CACHE_SECONDS", 0)
+        query = getattr(self.object_list, "query", None)
+        if not ttl or query is None:
+            return super().count
+        try:
+            sql, params = query.sql_with_params()
+        except DatabaseError:  # e.g. an empty IN (): nothing to cache
+            return super().count
+        key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        value = super().count
+        if value >= settings.API_COUNT_CACHE_MIN_ROWS:
+            cache.set(key, value, ttl)
+        return value
+
+    def page(self, number):
+        # Django clamps the slice to ``count``; with a cached count that would hide rows added
+        # since, so the slice is always a full page (orphans are not used).
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
+    django_paginator_class = CachedCountPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

@@ -62,6 +62,9 @@ class Prompt(models.Model):
             models.Index(fields=["author", "-id"], name="prompt_author_idx"),
             models.Index(fields=["is_public", "-id"], name="prompt_public_idx"),
             models.Index(fields=["-trust_score", "-id"], name="prompt_trust_idx"),
+            models.Index(fields=["-rating_count", "-id"], name="prompt_rating_count_idx"),
+            models.Index(fields=["-fork_count", "-id"], name="prompt_fork_count_idx"),
+            models.Index(fields=["forked_from", "-id"], name="prompt_forked_from_idx"),
         ]
 
     def __str__(self) -> str:

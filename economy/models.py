@@ -94,7 +94,25 @@ class PromptTokenListing(models.Model):
                 condition=Q(token_cost_cents__gte=0), name="listing_cost_non_negative"
             ),
         ]
-        indexes = [models.Index(fields=["is_active", "-id"], name="listing_active_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "-id"], name="listing_active_idx"),
+            # The market's orderings over active listings (ties broken by -id).
+            models.Index(
+                fields=["token_cost_cents", "-id"],
+                condition=Q(is_active=True),
+                name="listing_active_cost_idx",
+            ),
+            models.Index(
+                fields=["adopter_count", "-id"],
+                condition=Q(is_active=True),
+                name="listing_active_adopt_idx",
+            ),
+            models.Index(
+                fields=["listed_at", "-id"],
+                condition=Q(is_active=True),
+                name="listing_active_listed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"listing {self.pk} of prompt {self.prompt_id}"

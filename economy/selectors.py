@@ -2,7 +2,9 @@
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -17,7 +19,6 @@ from django.db.models import (
 )
 
 from core.models import Assistant, Prompt
-from core.selectors import prompts_visible_to
 
 from .models import (
     AssistantPromptTrustMap,
@@ -124,9 +125,14 @@ def wallet_ledger(*, wallet: Wallet) -> QuerySet[LedgerEntry]:
 def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListing]:
     """Listings of prompts the user can see, with ``prompt_body_visible`` annotated by the rule
     of ``prompts_annotate_access`` (for sale: author's owner, licence holders and staff)."""
-    qs = PromptTokenListing.objects.filter(
-        prompt__in=prompts_visible_to(user).values("pk")
-    ).select_related("prompt__author")
+    # The visibility rule of core.selectors.prompts_visible_to, through the join the page needs
+    # anyway (an IN (subquery) would make PostgreSQL count and sort the long way round).
+    qs = PromptTokenListing.objects.select_related("prompt__author")
+    if not (user.is_authenticated and user.is_staff):
+        visible = Q(prompt__is_public=True)
+        if user.is_authenticated:
+            visible |= Q(prompt__author__owner=user)
+        qs = qs.filter(visible)
     for_sale = paid_listing_exists("prompt_id")
     if user.is_authenticated and user.is_staff:
         return qs.annotate(prompt_body_visible=Value(True, output_field=BooleanField()))
@@ -145,9 +151,25 @@ def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListi
     )
 
 
+ASSISTANTS_COUNT_CACHE_KEY = "assistants-count"
+
+
 def assistants_count() -> int:
-    """The denominator of every adoption score: all assistants (one COUNT per request)."""
-    return Assistant.objects.count()
+    """The denominator of every adoption score: all assistants.
+
+    Past ``API_COUNT_CACHE_MIN_ROWS`` assistants it is counted at most once per
+    ``API_COUNT_CACHE_SECONDS``, so hot lists do not COUNT(*) the assistants on every request;
+    below that, or with 0 seconds, it is exact.
+    """
+    ttl = settings.API_COUNT_CACHE_SECONDS
+    if ttl:
+        cached = cache.get(ASSISTANTS_COUNT_CACHE_KEY)
+        if cached is not None:
+            return cached
+    value = Assistant.objects.count()
+    if ttl and value >= settings.API_COUNT_CACHE_MIN_ROWS:
+        cache.set(ASSISTANTS_COUNT_CACHE_KEY, value, ttl)
+    return value
 
 
 # --- Reputation -------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def wallet_create_with_grant(*, assistant: Assistant) -> Wallet:
     return wallet
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # all or nothing with its caller: no savepoint needed
 def ledger_transfer(
     *, payer: Wallet | int, payee: Wallet | int, amount_cents: int, kind: str, reference: str
 ) -> LedgerEntry:
@@ -279,14 +279,21 @@ def listing_delist(*, listing: PromptTokenListing) -> PromptTokenListing:
     return listing
 
 
-def _adoption_record(*, listing: PromptTokenListing, assistant: Assistant, kind: str) -> None:
+def _adoption_record(
+    *, listing: PromptTokenListing, assistant: Assistant, kind: str, first: bool = False
+) -> None:
     """Count ``assistant`` once among the listing's adopters. The seller's own assistants never
-    count."""
+    count. ``first`` skips the look-up when the caller knows this is the assistant's first
+    adoption (a purchase: it just got its first licence, and inject needs one)."""
     if assistant.owner_id == listing.prompt.author.owner_id:
         return
-    _, created = ListingAdoption.objects.get_or_create(
-        listing=listing, assistant=assistant, defaults={"kind": kind}
-    )
+    if first:
+        ListingAdoption.objects.create(listing=listing, assistant=assistant, kind=kind)
+        created = True
+    else:
+        _, created = ListingAdoption.objects.get_or_create(
+            listing=listing, assistant=assistant, defaults={"kind": kind}
+        )
     if created:
         PromptTokenListing.objects.filter(pk=listing.pk).update(
             adopter_count=F("adopter_count") + 1
@@ -344,7 +351,9 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
             kind=LedgerEntry.Kind.PROMPT_PURCHASE,
             reference=f"listing:{listing.pk}",
         )
-    _adoption_record(listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE)
+    _adoption_record(
+        listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE, first=True
+    )
     return Purchase(
         listing=listing,
         buyer=buyer,

@@ -10,6 +10,16 @@ from rest_framework.test import APIClient
 from .factories import AssistantFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (throttle counts, cached list counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()

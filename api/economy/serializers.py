@@ -158,7 +158,7 @@ class ReputationSerializer(serializers.Serializer):
 class ListingPromptSerializer(serializers.ModelSerializer):
     """The listed prompt; ``body`` is null unless the caller may read it."""
 
-    body = serializers.SerializerMethodField()
+    body = serializers.CharField(allow_null=True, read_only=True)
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -166,16 +166,36 @@ class ListingPromptSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "author", "tags", "trust_score", "rating_count", "body"]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_body(self, prompt: Prompt) -> str | None:
-        return prompt.body if self.context.get("body_visible", {}).get(prompt.pk) else None
+
+@extend_schema_field(ListingPromptSerializer)
+class ListingPromptField(serializers.Field):
+    """The listing's prompt, built straight from the joined row: one field instance serves the
+    whole page (a nested serializer per row cost more than the query). The body follows the
+    listing's ``prompt_body_visible`` annotation."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, listing: PromptTokenListing) -> dict:
+        prompt = listing.prompt
+        return {
+            "id": prompt.pk,
+            "title": prompt.title,
+            "author": prompt.author_id,
+            "tags": list(prompt.tags),
+            "trust_score": prompt.trust_score,
+            "rating_count": prompt.rating_count,
+            "body": prompt.body if getattr(listing, "prompt_body_visible", False) else None,
+        }
 
 
 class ListingSerializer(serializers.ModelSerializer):
     """A market listing. ``seller`` is the prompt's author; ``swarm_adoption_score`` =
     distinct assistants that bought or injected it / all assistants (read-only)."""
 
-    prompt = serializers.SerializerMethodField()
+    prompt = ListingPromptField()
     seller = serializers.IntegerField(source="prompt.author_id", read_only=True)
     token_cost = MoneyField(source="token_cost_cents", read_only=True)
     swarm_adoption_score = serializers.SerializerMethodField()
@@ -196,11 +216,6 @@ class ListingSerializer(serializers.ModelSerializer):
             "delisted_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(ListingPromptSerializer)
-    def get_prompt(self, listing: PromptTokenListing) -> dict:
-        visible = {listing.prompt_id: getattr(listing, "prompt_body_visible", False)}
-        return ListingPromptSerializer(listing.prompt, context={"body_visible": visible}).data
 
     @extend_schema_field(serializers.FloatField(min_value=0, max_value=1))
     def get_swarm_adoption_score(self, listing: PromptTokenListing) -> float:

@@ -251,6 +251,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": True},
 }
 
+# Lists whose count reaches API_COUNT_CACHE_MIN_ROWS reuse it for API_COUNT_CACHE_SECONDS
+# (api.pagination.CachedCountPaginator); smaller counts are always exact.
+API_COUNT_CACHE_SECONDS = int(env("API_COUNT_CACHE_SECONDS", "10") or 0)
+API_COUNT_CACHE_MIN_ROWS = int(env("API_COUNT_CACHE_MIN_ROWS", "1000") or 0)
+
 # --- Domain settings ------------------------------------------------------------------------------
 TOKEN_GRANT: str = env("TOKEN_GRANT", "100.00") or "100.00"
 REPUTATION_WEIGHTS = {"ritual_effectiveness": 0.5, "assistant_approval": 0.5}

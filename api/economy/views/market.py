@@ -39,6 +39,18 @@ from ..serializers import (
 )
 from .reputation import rating_create
 
+LIST_COLUMNS = (
+    *(f.name for f in PromptTokenListing._meta.concrete_fields),
+    "prompt__id",
+    "prompt__title",
+    "prompt__author_id",
+    "prompt__tags",
+    "prompt__trust_score",
+    "prompt__rating_count",
+    "prompt__body",
+    "prompt__is_public",
+)
+
 NOT_SELLER = error_response("not_owner", description="Only the seller (author's owner) may.")
 
 
@@ -95,8 +107,11 @@ class MarketPromptViewSet(
         qs = selectors.listings_visible_to(self.request.user).alias(
             cost=F("token_cost_cents"), trust=F("prompt__trust_score"), adoption=F("adopter_count")
         )
-        if self.action == "list" and "is_active" not in self.request.query_params:
-            qs = qs.filter(is_active=True)
+        if self.action == "list":
+            if "is_active" not in self.request.query_params:
+                qs = qs.filter(is_active=True)
+            # The page needs the listing and a few prompt columns: no author row, no timestamps.
+            qs = qs.select_related(None).select_related("prompt").only(*LIST_COLUMNS)
         return qs
 
     def get_serializer_class(self):

@@ -2,7 +2,7 @@ import pytest
 
 from core.models import Assistant
 from economy.models import LedgerEntry, Wallet
-from tests.conftest import assert_list_queries_constant, error_codes
+from tests.conftest import assert_list_queries_constant, count_queries, error_codes
 from tests.factories import AssistantFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,26 @@ def test_bad_page_size_is_400(anon_client, size):
 def test_bad_page_is_404(anon_client, assistant):
     r = anon_client.get("/api/v1/assistants/?page=99")
     assert r.status_code == 404
+
+
+def test_large_counts_are_cached_small_ones_exact(anon_client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_COUNT_CACHE_MIN_ROWS = 1000
+    AssistantFactory.create_batch(2)
+    assert anon_client.get("/api/v1/assistants/").json()["count"] == 2
+    AssistantFactory()
+    assert anon_client.get("/api/v1/assistants/").json()["count"] == 3  # exact below the floor
+    settings.API_COUNT_CACHE_MIN_ROWS = 3
+    assert anon_client.get("/api/v1/assistants/").json()["count"] == 3  # now cached
+    AssistantFactory()
+    n, r = count_queries(lambda: anon_client.get("/api/v1/assistants/"))
+    assert r.json()["count"] == 3  # served from the cache, no COUNT(*)
+    assert len(r.json()["results"]) == 4
+    assert n == 1
+    assert (
+        anon_client.get("/api/v1/assistants/?name=assistant").json()["count"] == 4
+    )  # other filter
+    cache.clear()
+    assert anon_client.get("/api/v1/assistants/").json()["count"] == 4
