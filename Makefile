@@ -86,7 +86,7 @@ clients: install node_modules/.installed
 	$(BIN)/openapi-python-client generate --path openapi/schema.yaml \
 		--config clients/openapi-python-client.yaml --meta none \
 		--output-path clients/generated/python/mythos_client
-	npx --no-install openapi-typescript openapi/schema.yaml \
+	npx --no-install openapi-typescript openapi/schema.yaml --default-non-nullable=false \
 		--output clients/generated/typescript/schema.d.ts
 	npx --no-install tsc --noEmit -p clients/typescript/tsconfig.json
 

@@ -36,7 +36,7 @@ export class MythosClient {
     private token: string | null = null,
   ) {}
 
-  private async send<R>(method: string, path: string, status: number, body?: unknown): Promise<R> {
+  async send<R>(method: string, path: string, status: number, body?: unknown): Promise<R> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (this.token !== null) headers["Authorization"] = `Token ${this.token}`;
@@ -79,10 +79,30 @@ export class MythosClient {
   retrievePrompt(path: PathOf<"prompts_retrieve">): Promise<Ok<"prompts_retrieve", 200>> {
     return this.send("GET", `/api/v1/prompts/${path.id}/`, 200);
   }
+
+  listForSale(body: Body<"market_prompts_create">): Promise<Ok<"market_prompts_create", 201>> {
+    return this.send("POST", "/api/v1/market/prompts/", 201, body);
+  }
+
+  buy(path: PathOf<"market_prompts_buy">, body: Body<"market_prompts_buy">): Promise<Ok<"market_prompts_buy", 201>> {
+    return this.send("POST", `/api/v1/market/prompts/${path.id}/buy/`, 201, body);
+  }
+
+  rate(path: PathOf<"prompts_rate">, body: Body<"prompts_rate">): Promise<Ok<"prompts_rate", 201>> {
+    return this.send("POST", `/api/v1/prompts/${path.id}/rate/`, 201, body);
+  }
+
+  createChain(body: Body<"train_chains_create">): Promise<Ok<"train_chains_create", 201>> {
+    return this.send("POST", "/api/v1/train/chains/", 201, body);
+  }
+
+  step(path: PathOf<"train_chains_step">, body: Body<"train_chains_step">): Promise<Ok<"train_chains_step", 201>> {
+    return this.send("POST", `/api/v1/train/chains/${path.id}/step/`, 201, body);
+  }
 }
 
-/** register → log in → assistant → prompt → list it; the market, rating and training calls
- * follow the same pattern (see flowMarket / flowTraining below when those operations exist). */
+/** register → log in → assistant → prompt → list it for sale → a second user buys and rates it →
+ * a training chain is created and stepped. */
 export async function flow(baseUrl: string): Promise<Schemas["Prompt"]> {
   const alice = new MythosClient(baseUrl);
   const user: Schemas["User"] = await alice.register({ username: "alice", password: "a-long-passphrase" });
@@ -97,7 +117,33 @@ export async function flow(baseUrl: string): Promise<Schemas["Prompt"]> {
   const page = await alice.listPrompts("Dawn");
   const first: Schemas["Prompt"] | undefined = page.results[0];
   if (first === undefined || first.id !== prompt.id) throw new Error("the new prompt is not listed");
-  const again = await alice.retrievePrompt({ id: String(prompt.id) });
+  await alice.listForSale({ prompt: prompt.id, token_cost: "12.50" });
+  const listings = await alice.send<Ok<"market_prompts_list", 200>>("GET", "/api/v1/market/prompts/", 200);
+  const listing = listings.results[0];
+  if (listing === undefined) throw new Error("the listing is not on the market");
+
+  const bob = new MythosClient(baseUrl);
+  await bob.register({ username: "bob", password: "a-long-passphrase" });
+  await bob.logIn({ username: "bob", password: "a-long-passphrase" });
+  const buyer = await bob.createAssistant({ name: "bob-muse" });
+  await bob.buy({ id: String(listing.id) }, { buyer: buyer.id });
+  const rating = await bob.rate(
+    { id: String(prompt.id) },
+    { rater: buyer.id, ritual_effectiveness: 0.9, assistant_approval: 0.7 },
+  );
+  const trust: number = rating.trust_score;
+
+  const chain = await alice.createChain({
+    chain_title: "Dawn chain",
+    seed_assistant: assistant.id,
+    involved_assistants: [assistant.id, buyer.id],
+  });
+  await alice.step(
+    { id: String(chain.id) },
+    { reflection_notes: "First light.", memory_snapshot: { mood: "bright" }, belief_delta: 0.25 },
+  );
+
+  const again = await bob.retrievePrompt({ id: String(prompt.id) });
   const body: string | null = again.body;
-  return { ...again, body };
+  return { ...again, body, trust_score: trust };
 }
