@@ -4,6 +4,8 @@ from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
 
+from .viewsets import ID_REGEX
+
 STATUS_TEXT = {
     "400": "Bad input: a parse error or a validation error per field (`attr`).",
     "401": "Not authenticated (`not_authenticated`, `authentication_failed`).",
@@ -49,6 +51,16 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if basename and action:
             return f"{basename}_{action}".replace("-", "_")
         return super().get_operation_id()
+
+    def _resolve_path_parameters(self, variables):
+        # Our id routes match ``[0-9]{1,18}`` (api.viewsets.ID_REGEX); say "integer", which is
+        # what they are, so generated clients take ints instead of strings.
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and schema.get("pattern") == f"^{ID_REGEX}$":
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+        return parameters
 
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
         # Same rules as drf-standardized-errors, minus its check that the view uses *its*

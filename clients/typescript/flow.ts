@@ -126,9 +126,9 @@ export async function flow(baseUrl: string): Promise<Schemas["Prompt"]> {
   await bob.register({ username: "bob", password: "a-long-passphrase" });
   await bob.logIn({ username: "bob", password: "a-long-passphrase" });
   const buyer = await bob.createAssistant({ name: "bob-muse" });
-  await bob.buy({ id: String(listing.id) }, { buyer: buyer.id });
+  await bob.buy({ id: listing.id }, { buyer: buyer.id });
   const rating = await bob.rate(
-    { id: String(prompt.id) },
+    { id: prompt.id },
     { rater: buyer.id, ritual_effectiveness: 0.9, assistant_approval: 0.7 },
   );
   const trust: number = rating.trust_score;
@@ -139,11 +139,11 @@ export async function flow(baseUrl: string): Promise<Schemas["Prompt"]> {
     involved_assistants: [assistant.id, buyer.id],
   });
   await alice.step(
-    { id: String(chain.id) },
+    { id: chain.id },
     { reflection_notes: "First light.", memory_snapshot: { mood: "bright" }, belief_delta: 0.25 },
   );
 
-  const again = await bob.retrievePrompt({ id: String(prompt.id) });
+  const again = await bob.retrievePrompt({ id: prompt.id });
   const body: string | null = again.body;
   return { ...again, body, trust_score: trust };
 }

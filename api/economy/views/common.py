@@ -2,15 +2,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter
 
 from api.permissions import check_owner
-from api.viewsets import ID_REGEX
 from core.models import Assistant
 
 
 def path_id(name: str, description: str) -> OpenApiParameter:
-    """A parent id in a nested route: digits only, as the route's regex (``ID_REGEX``) matches."""
+    """A parent id in a nested route: an integer of at most 18 digits (what ``ID_REGEX`` routes)."""
     return OpenApiParameter(
         name,
-        {"type": "string", "pattern": rf"^{ID_REGEX}$"},
+        {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
         OpenApiParameter.PATH,
         description=description,
     )
