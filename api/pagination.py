@@ -65,7 +65,9 @@ class CachedCountPaginator(Paginator):
         # since, so the slice is always a full page (orphans are not used).
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+        return self._get_page(  # type: ignore[attr-defined]
+            self.object_list[bottom : bottom + self.per_page], number, self
+        )
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
