@@ -1,6 +1,8 @@
 """Reads of the core domain: what each user may see."""
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from .models import Assistant, CodexClause, Prompt, Ritual
@@ -17,6 +19,27 @@ def prompts_visible_to(user: User | AnonymousUser) -> QuerySet[Prompt]:
     if user.is_authenticated:
         return qs.filter(Q(is_public=True) | Q(author__owner=user))
     return qs.filter(is_public=True)
+
+
+ASSISTANTS_COUNT_CACHE_KEY = "assistants-count"
+
+
+def assistants_count() -> int:
+    """The denominator of every adoption score: all assistants.
+
+    Past ``API_COUNT_CACHE_MIN_ROWS`` assistants it is counted at most once per
+    ``API_COUNT_CACHE_SECONDS``, so hot lists do not COUNT(*) the assistants on every request;
+    below that, or with 0 seconds, it is exact.
+    """
+    ttl = settings.API_COUNT_CACHE_SECONDS
+    if ttl:
+        cached = cache.get(ASSISTANTS_COUNT_CACHE_KEY)
+        if cached is not None:
+            return cached
+    value = Assistant.objects.count()
+    if ttl and value >= settings.API_COUNT_CACHE_MIN_ROWS:
+        cache.set(ASSISTANTS_COUNT_CACHE_KEY, value, ttl)
+    return value
 
 
 def assistants_all() -> QuerySet[Assistant]:

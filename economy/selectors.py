@@ -2,9 +2,7 @@
 
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -149,27 +147,6 @@ def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListi
             output_field=BooleanField(),
         )
     )
-
-
-ASSISTANTS_COUNT_CACHE_KEY = "assistants-count"
-
-
-def assistants_count() -> int:
-    """The denominator of every adoption score: all assistants.
-
-    Past ``API_COUNT_CACHE_MIN_ROWS`` assistants it is counted at most once per
-    ``API_COUNT_CACHE_SECONDS``, so hot lists do not COUNT(*) the assistants on every request;
-    below that, or with 0 seconds, it is exact.
-    """
-    ttl = settings.API_COUNT_CACHE_SECONDS
-    if ttl:
-        cached = cache.get(ASSISTANTS_COUNT_CACHE_KEY)
-        if cached is not None:
-            return cached
-    value = Assistant.objects.count()
-    if ttl and value >= settings.API_COUNT_CACHE_MIN_ROWS:
-        cache.set(ASSISTANTS_COUNT_CACHE_KEY, value, ttl)
-    return value
 
 
 # --- Reputation -------------------------------------------------------------------------------

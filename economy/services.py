@@ -137,9 +137,12 @@ def bayesian_trust_score(rating_sum: Any, rating_count: Any) -> Any:
     return (prior_weight * prior_mean + rating_sum) / (prior_weight + rating_count)
 
 
-def swarm_adoption_score(*, adopters: int, assistants: int) -> float:
-    """swarm_adoption_score = distinct assistants that bought or injected it / all assistants
-    (0.0 when there are no assistants)."""
+def adopters_over_all_assistants(*, adopters: int, assistants: int) -> float:
+    """adoption = distinct adopters / all assistants (0.0 when there are no assistants).
+
+    The one formula behind a listing's ``swarm_adoption_score`` (assistants that bought or
+    injected it), a curriculum's ``adoption_rate`` and a ritual bundle's ``adoption_metric``
+    (assistants that adopted a curriculum containing it)."""
     if assistants <= 0:
         return 0.0
     return min(1.0, adopters / assistants)

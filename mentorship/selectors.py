@@ -24,20 +24,6 @@ def mentor_score_sum_trust_delta_over_n_plus_3(*, trust_delta_sum: float, n: int
     return trust_delta_sum / (n + 3)
 
 
-def adopters_over_all_assistants(*, adopters: int, assistants: int) -> float:
-    """adoption = distinct adopters / all assistants (0 when there are no assistants).
-
-    Used for a curriculum's ``adoption_rate`` and a bundle's ``adoption_metric``.
-    """
-    if assistants <= 0:
-        return 0.0
-    return adopters / assistants
-
-
-def assistants_count() -> int:
-    return Assistant.objects.count()
-
-
 def mentorships_all() -> QuerySet[PromptMentorshipLog]:
     return PromptMentorshipLog.objects.select_related("mentor", "mentee").prefetch_related(
         Prefetch("prompt_set", queryset=Prompt.objects.only("id").order_by("id"))

@@ -19,6 +19,7 @@ from api.idempotency import (
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, check_owner
 from api.schema import error_response
 from api.viewsets import GenericViewSet, ModelViewSet
+from core.selectors import assistants_count
 from mentorship import selectors, services
 from mentorship.models import BarterOffer
 
@@ -41,7 +42,7 @@ class AssistantsCountMixin:
 
     @cached_property
     def assistants_count(self) -> int:
-        return selectors.assistants_count()
+        return assistants_count()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()  # type: ignore[misc]

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from api.fields import ActingAssistantField, BoundedJSONObjectField, ClauseCodeListField, MoneyField
 from api.filters import MAX_ID
 from core.models import Prompt, Ritual
+from economy.services import adopters_over_all_assistants
 from mentorship.models import (
     AssistantMentorTag,
     BarterOffer,
@@ -14,7 +15,6 @@ from mentorship.models import (
     PromptMentorshipLog,
     RitualTagBundle,
 )
-from mentorship.selectors import adopters_over_all_assistants
 
 NOTES_MAX = 5000
 

@@ -19,8 +19,8 @@ def test_formulas():
     assert services.reputation_trust_score(ritual_effectiveness=1.0, assistant_approval=0.0) == 0.5
     assert services.bayesian_trust_score(0.0, 0) == 0.5
     assert services.bayesian_trust_score(3.0, 3) == pytest.approx((2.5 + 3) / 8)
-    assert services.swarm_adoption_score(adopters=1, assistants=4) == 0.25
-    assert services.swarm_adoption_score(adopters=0, assistants=0) == 0.0
+    assert services.adopters_over_all_assistants(adopters=1, assistants=4) == 0.25
+    assert services.adopters_over_all_assistants(adopters=0, assistants=0) == 0.0
     assert services.trust_ema(0.5, 1.0) == pytest.approx(0.65)
     assert services.trust_ema(1.0, 1.0) == 1.0
     assert services.dreamframe_volatility(

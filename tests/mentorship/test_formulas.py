@@ -2,10 +2,8 @@
 
 import pytest
 
-from mentorship.selectors import (
-    adopters_over_all_assistants,
-    mentor_score_sum_trust_delta_over_n_plus_3,
-)
+from economy.services import adopters_over_all_assistants
+from mentorship.selectors import mentor_score_sum_trust_delta_over_n_plus_3
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core import services as core_services
-from core.selectors import prompts_visible_to
+from core.selectors import assistants_count, prompts_visible_to
 from economy import selectors, services
 from economy.models import PromptTokenListing, Wallet
 from economy.selectors import prompts_annotate_access
@@ -128,7 +128,7 @@ class MarketPromptViewSet(
     @cached_property
     def assistants_total(self) -> int:
         """The adoption score's denominator: counted once per request."""
-        return selectors.assistants_count()
+        return assistants_count()
 
     def _read(self, listing: PromptTokenListing, code: int = status.HTTP_200_OK) -> Response:
         listing = self.get_queryset().get(pk=listing.pk)
