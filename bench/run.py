@@ -162,6 +162,24 @@ def locust(scenario: str, port: int, env: dict, args, size: str, offset: int) ->
     }
 
 
+def bench_redis() -> str | None:
+    """REDIS_URL for the run: the caller's, or a local Redis on a database of its own (emptied,
+    so cached counts of another size never leak in); None when there is no Redis."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        if not os.environ.get("REDIS_URL"):
+            client.flushdb()
+        client.ping()
+    except redis.RedisError:
+        log("no Redis: each gunicorn worker keeps its own local-memory cache")
+        return None
+    log(f"cache: {url}")
+    return url
+
+
 def bench_size(size: str, args) -> dict:
     db_url, vendor, fresh = bench_database(size, args.reuse)
     env = {
@@ -173,6 +191,9 @@ def bench_size(size: str, args) -> dict:
     }
     env.pop("SECRET_KEY", None)  # bench settings generate one per process unless set
     env["SECRET_KEY"] = os.urandom(48).hex()  # one key shared by gunicorn and the steps
+    redis_url = bench_redis()
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # one cache for all workers, as in production
     py = sys.executable
     seeded = None
     run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env)

@@ -153,3 +153,29 @@ def test_session_login_serves_browsable_api(client, user):
     r = client.get("/api/v1/auth/me/", HTTP_ACCEPT="text/html")
     assert r.status_code == 200
     assert b"<html" in r.content.lower()
+
+
+def test_auth_costs_one_query_whatever_the_number_of_tokens(anon_client, user):
+    from tests.conftest import count_queries
+
+    tokens = [login(anon_client, user.username).json()["token"] for _ in range(5)]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[0]}")
+    n, r = count_queries(lambda: client.get("/api/v1/assistants/?page_size=1"))
+    assert r.status_code == 200
+    # token look-up + page + count: the other 4 tokens are not swept on every request
+    assert n == 3
+
+
+def test_purge_expired_tokens(anon_client, user):
+    from django.core.management import call_command
+
+    login(anon_client, user.username)
+    keep = login(anon_client, user.username).json()["token"]
+    first = AuthToken.objects.order_by("created").first()
+    AuthToken.objects.filter(pk=first.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    call_command("purge_expired_tokens")
+    assert AuthToken.objects.filter(user=user).count() == 1
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {keep}")
+    assert client.get("/api/v1/auth/me/").status_code == 200
