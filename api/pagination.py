@@ -1,10 +1,9 @@
 import hashlib
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import DatabaseError
 from rest_framework import exceptions, pagination
 
 MAX_PAGE_SIZE = 100
@@ -36,28 +35,27 @@ class CachedCountPaginator(Paginator):
     """Django's paginator, but a large COUNT(*) is not repeated on every page view.
 
     Counts below ``API_COUNT_CACHE_MIN_ROWS`` are exact on every request (they are cheap).
-    A larger count is kept in the cache for ``API_COUNT_CACHE_SECONDS`` under the SQL of the
-    filtered query, so a hot list over millions of rows counts once per interval per filter
-    set instead of once per request; such a count may lag behind by that many seconds.
+    A larger count is kept in the cache for ``API_COUNT_CACHE_SECONDS`` under ``count_key``
+    (the list's path, filters and caller: see ``list_count_key``), so a hot list over millions
+    of rows counts once per interval per filter set instead of once per request; such a count
+    may lag behind by that many seconds.
     """
+
+    def __init__(self, *args, count_key: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
 
     @cached_property
     def count(self) -> int:
         ttl = getattr(settings, "API_COUNT_CACHE_SECONDS", 0)
-        query = getattr(self.object_list, "query", None)
-        if not ttl or query is None:
+        if not ttl or not self.count_key:
             return super().count
-        try:
-            sql, params = query.sql_with_params()
-        except DatabaseError:  # e.g. an empty IN (): nothing to cache
-            return super().count
-        key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
-        cached = cache.get(key)
+        cached = cache.get(self.count_key)
         if cached is not None:
             return cached
         value = super().count
         if value >= settings.API_COUNT_CACHE_MIN_ROWS:
-            cache.set(key, value, ttl)
+            cache.set(self.count_key, value, ttl)
         return value
 
     def page(self, number):
@@ -70,14 +68,33 @@ class CachedCountPaginator(Paginator):
         )
 
 
+NOT_FILTERS = {"page", "page_size", "ordering", "cursor", "format"}
+
+
+def list_count_key(request) -> str:
+    """What a list's count depends on: its path (nested routes carry their parent), its filters
+    (not page, page_size or ordering) and who asks (visibility differs per user)."""
+    params = sorted(
+        (k, v) for k, values in request.query_params.lists() for v in values if k not in NOT_FILTERS
+    )
+    who = request.user.pk if request.user.is_authenticated else "anon"
+    raw = f"{request.path}|{params!r}|{who}"
+    return "list-count:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
-    django_paginator_class = CachedCountPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request) -> int:
         return page_size_from(request, self.page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = partial(  # type: ignore[assignment]
+            CachedCountPaginator, count_key=list_count_key(request)
+        )
+        return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)

@@ -179,3 +179,14 @@ def test_purge_expired_tokens(anon_client, user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {keep}")
     assert client.get("/api/v1/auth/me/").status_code == 200
+
+
+def test_anonymous_callers_are_throttled_once(anon_client, client_for, user):
+    from django.core.cache import cache
+
+    anon_client.get("/api/v1/prompts/")
+    keys = list(cache._cache.keys())  # type: ignore[attr-defined]
+    assert any("throttle_anon" in k for k in keys)
+    assert not any("throttle_user" in k for k in keys)
+    client_for(user).get("/api/v1/prompts/")
+    assert any("throttle_user" in k for k in cache._cache.keys())  # type: ignore[attr-defined]
