@@ -1,6 +1,8 @@
 """Serializer fields shared by every domain: money, the acting assistant, bounded lists/JSON."""
 
 import json
+import math
+import re
 from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,12 +13,14 @@ from core.models import Assistant
 from economy.money import format_cents, to_cents
 
 MAX_TOKENS_CENTS = 10**14  # 1e12 tokens: far beyond any real price, far below BIGINT
+# Plain ASCII decimals: no sign, exponent, underscores, spaces or non-ASCII digits.
+MONEY_RE = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?", re.ASCII)
 
 
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": r"^\d{1,12}(\.\d{1,2})?$",
+        "pattern": r"^[0-9]{1,13}(\.[0-9]{1,2})?$",
         "example": "10.00",
         "description": "Tokens as a decimal string with at most 2 places.",
     }
@@ -24,7 +28,8 @@ MAX_TOKENS_CENTS = 10**14  # 1e12 tokens: far beyond any real price, far below B
 class MoneyField(serializers.Field):
     """Tokens: integer cents inside, a ``"10.00"`` string outside. Never a float.
 
-    Accepts a string or a JSON number with at most 2 decimal places, ≥ 0.
+    Accepts a plain decimal string (ASCII digits, at most 2 places) or a JSON number written
+    that way, ≥ 0 and ≤ 10¹² tokens.
     """
 
     default_error_messages = {
@@ -39,12 +44,10 @@ class MoneyField(serializers.Field):
     def to_internal_value(self, data) -> int:
         if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
             self.fail("invalid")
-        text = str(data).strip()
-        if (
-            not text
-            or text.lower() in {"nan", "inf", "-inf", "infinity", "+inf"}
-            or "e" in text.lower()
-        ):
+        text = str(data)
+        if text.startswith("-") and MONEY_RE.fullmatch(text[1:]) and text[1:].strip("0.") != "":
+            self.fail("negative")
+        if not MONEY_RE.fullmatch(text):
             self.fail("invalid")
         try:
             cents = to_cents(text)
@@ -104,6 +107,7 @@ class BoundedJSONObjectField(serializers.JSONField):
 
     default_error_messages = {
         "not_an_object": "Must be a JSON object.",
+        "null_character": "Strings must not contain NUL characters.",
         "too_large": "Must be at most {max_bytes} bytes of JSON.",
     }
 
@@ -115,7 +119,10 @@ class BoundedJSONObjectField(serializers.JSONField):
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             self.fail("not_an_object")
-        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        if "\x00" in text or "\\u0000" in text:
+            self.fail("null_character")
+        size = len(text.encode("utf-8"))
         if size > self.max_bytes:
             self.fail("too_large", max_bytes=self.max_bytes)
         return value
@@ -144,3 +151,15 @@ class PrimaryKeyListField(serializers.ListField):
 
     def to_representation(self, data):
         return [getattr(item, "pk", item) for item in data]
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a real number: "nan", "inf" and overflowing values are a 400."""
+
+    default_error_messages = {"not_finite": "Must be a finite number."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("not_finite")
+        return value

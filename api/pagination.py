@@ -115,6 +115,12 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = MAX_PAGE_SIZE
     ordering = "-id"
 
+    def decode_cursor(self, request):
+        """DRF trusts the position inside the cursor; a forged one (``p=abc``) would reach the
+        query and fail there. Every feed orders by an integer column: anything else is a 404
+        ``Invalid cursor``, like any other bad cursor."""
+        return _decode_cursor_checked(self, request)
+
     def get_page_size(self, request) -> int:
         return page_size_from(request, self.page_size)
 
@@ -124,6 +130,18 @@ class CursorPagination(pagination.CursorPagination):
             if param["name"] == "page_size":
                 param["schema"].update({"minimum": 1, "maximum": MAX_PAGE_SIZE})
         return params
+
+
+def _decode_cursor_checked(paginator, request):
+    cursor = pagination.CursorPagination.decode_cursor(paginator, request)
+    if cursor is not None and cursor.position is not None:
+        try:
+            position = int(cursor.position)
+        except (TypeError, ValueError):
+            raise exceptions.NotFound(paginator.invalid_cursor_message) from None
+        if not -(2**63) < position < 2**63:
+            raise exceptions.NotFound(paginator.invalid_cursor_message)
+    return cursor
 
 
 class AscendingCursorPagination(CursorPagination):

@@ -22,5 +22,5 @@ class JSONParser(parsers.JSONParser):
             return {}
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nesting
             raise exceptions.ParseError(f"JSON parse error: {exc}") from exc

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
 
 
@@ -8,6 +9,17 @@ class AssistantAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "owner", "created_at"]
     search_fields = ["name", "owner__username"]
     raw_id_fields = ["owner"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new assistant gets its wallet and grant, as through the API.
+        created = services.assistant_create(
+            owner=obj.owner, name=obj.name, description=obj.description
+        )
+        obj.pk = created.pk
+        obj.created_at = created.created_at
 
 
 @admin.register(CodexClause)

@@ -95,7 +95,7 @@ class RitualStep(models.Model):
 
     ritual = models.ForeignKey(Ritual, related_name="steps", on_delete=models.CASCADE)
     position = models.PositiveIntegerField()
-    prompt = models.ForeignKey(Prompt, related_name="ritual_steps", on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, related_name="ritual_steps", on_delete=models.PROTECT)
 
     class Meta:
         ordering = ["ritual", "position"]

@@ -67,7 +67,9 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
         codex_clauses_validate(fields["codex_clauses"])
     for key, value in fields.items():
         setattr(prompt, key, list(value) if key in {"tags", "codex_clauses"} else value)
-    prompt.save()
+    # Name the columns: a full save would write back stale rating/fork counters over concurrent
+    # F() updates by ratings and forks.
+    prompt.save(update_fields=[*fields.keys(), "content_hash", "updated_at"])
     prompt_changed.send(sender=Prompt, prompt_id=prompt.pk)
     return prompt
 
@@ -140,7 +142,7 @@ def ritual_update(*, ritual: Ritual, steps: Sequence[Prompt] | None = None, **fi
         fields["codex_clauses"] = list(fields["codex_clauses"])
     for key, value in fields.items():
         setattr(ritual, key, value)
-    ritual.save()
+    ritual.save(update_fields=[*fields.keys(), "updated_at"])
     if steps is not None:
         _ritual_steps_validate(owner=ritual.owner, steps=steps)
         _ritual_steps_replace(ritual=ritual, steps=steps)

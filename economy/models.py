@@ -73,7 +73,7 @@ class LedgerEntry(models.Model):
 class PromptTokenListing(models.Model):
     """A prompt offered on the market. At most one active listing per prompt."""
 
-    prompt = models.ForeignKey(Prompt, related_name="listings", on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, related_name="listings", on_delete=models.PROTECT)
     token_cost_cents = models.BigIntegerField(default=0)
     symbolic_tag_weight = models.FloatField(default=0.0)
     codex_usage_score = models.FloatField(default=0.0)
@@ -128,7 +128,7 @@ class PromptLicence(models.Model):
         GRANT = "grant", "grant"
 
     assistant = models.ForeignKey(Assistant, related_name="licences", on_delete=models.CASCADE)
-    prompt = models.ForeignKey(Prompt, related_name="licences", on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, related_name="licences", on_delete=models.PROTECT)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.PURCHASE)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,6 +5,9 @@ class MentorshipConfig(AppConfig):
     name = "mentorship"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, pre_delete
+
+        from core.models import Ritual
         from core.signals import prompt_changed, ritual_changed
 
         from . import receivers
@@ -14,4 +17,15 @@ class MentorshipConfig(AppConfig):
         )
         prompt_changed.connect(
             receivers.rebuild_exports_for_prompt, dispatch_uid="mentorship-prompt"
+        )
+        # Deleting a ritual (API or admin) drops it from the curricula exports that showed it.
+        pre_delete.connect(
+            receivers.remember_curricula_of_ritual,
+            sender=Ritual,
+            dispatch_uid="mentorship-ritual-pre",
+        )
+        post_delete.connect(
+            receivers.rebuild_curricula_of_deleted_ritual,
+            sender=Ritual,
+            dispatch_uid="mentorship-ritual-post",
         )

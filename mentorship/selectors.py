@@ -36,7 +36,10 @@ def mentor_tag_for(assistant: Assistant) -> AssistantMentorTag | None:
         .prefetch_related(
             Prefetch(
                 "offered_prompts",
-                queryset=Prompt.objects.only("id", "title", "trust_score").order_by("id"),
+                # Offers are public prompts; one made private since then is no longer shown.
+                queryset=Prompt.objects.filter(is_public=True)
+                .only("id", "title", "trust_score")
+                .order_by("id"),
             )
         )
         .first()

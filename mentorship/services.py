@@ -126,12 +126,14 @@ def mentorship_adopt(
     """The mentee adopts a prompt set from a mentor: ``prompts`` ⊆ what the mentor offers
     (default: all of it). Records a PromptMentorshipLog with the set and the mutation notes and
     gives the mentee a licence (source ``mentorship``) to each prompt, all in one transaction."""
-    if mentor.pk == mentee.pk:
+    if mentor.owner_id == mentee.owner_id:
+        # Any assistant of the mentor's own user: feedback would inflate its own mentor score.
         raise CannotMentorSelf(field="mentee")
     tag = AssistantMentorTag.objects.filter(assistant=mentor).first()
     if tag is None:
         raise NotAMentor()
-    offered = set(tag.offered_prompts.values_list("id", flat=True))
+    # Only offers that are still public can be adopted (one made private since is withdrawn).
+    offered = set(tag.offered_prompts.filter(is_public=True).values_list("id", flat=True))
     if prompts is None:
         prompt_ids = sorted(offered)
     else:
@@ -232,6 +234,7 @@ def codex_alignment_validate(alignment: Mapping) -> dict[str, float]:
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
+            or (isinstance(value, int) and not 0 <= value <= 1)
             or not math.isfinite(value)
             or not 0 <= value <= 1
         ):
@@ -342,7 +345,8 @@ def curriculum_update(
         fields["codex_alignment"] = codex_alignment_validate(fields["codex_alignment"])
     for key, value in fields.items():
         setattr(curriculum, key, value)
-    curriculum.save()
+    # Name the columns: a full save would write back a stale adopter_count over a concurrent buy.
+    curriculum.save(update_fields=[*fields.keys()])
     if ritual_tags is not None:
         curriculum.ritual_tags.set(ritual_tags)
     curriculum.exported_json = curricula_export_rebuild(curriculum_ids=[curriculum.pk])[
@@ -386,7 +390,15 @@ def curriculum_buy(*, curriculum: PromptCurriculumVault, buyer: Assistant) -> Le
     """Buy a curriculum: a ``curriculum_purchase`` ledger entry buyer → curator for its cost,
     an adoption and licences to its step prompts, all or nothing. Conflicts: inactive
     (``listing_inactive``), adopted before (``already_owned``), too poor
-    (``insufficient_funds``, nothing changes); buying from your own user is a 400."""
+    (``insufficient_funds``, nothing changes); buying from your own user is a 400.
+
+    The curriculum row is locked and re-read, so a concurrent delist or reprice by its curator
+    is either seen here or waits for the purchase."""
+    curriculum = (
+        PromptCurriculumVault.objects.select_for_update(of=("self",))
+        .select_related("curator")
+        .get(pk=curriculum.pk)
+    )
     if buyer.owner_id == curriculum.curator.owner_id:
         raise CannotBuyOwn("An assistant cannot buy its own user's curriculum.")
     if not curriculum.is_active:
@@ -416,6 +428,11 @@ def curriculum_clone(
     """Copy a curriculum for ``assistant``, who becomes the copy's curator (same bundles and
     alignment, free until repriced). Allowed for free active curricula and for ones the
     assistant has adopted; a first clone counts as an adoption of the original."""
+    curriculum = (
+        PromptCurriculumVault.objects.select_for_update(of=("self",))
+        .select_related("curator")
+        .get(pk=curriculum.pk)
+    )
     if assistant.owner_id == curriculum.curator.owner_id:
         raise CannotCloneOwn()
     adopted = CurriculumAdoption.objects.filter(curriculum=curriculum, assistant=assistant).exists()

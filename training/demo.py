@@ -47,10 +47,11 @@ def seed(
                 None,
             ),
         ]
-        for notes, snapshot, delta, mutation in steps:
+        turns = [oracle, scribe, weaver]
+        for i, (notes, snapshot, delta, mutation) in enumerate(steps):
             services.chain_step(
                 chain_id=chain.pk,
-                user=users["alice"],  # the seed's owner may step for any turn
+                user=turns[i % len(turns)].owner,  # each turn by its own owner
                 reflection_notes=notes,
                 memory_snapshot=snapshot,
                 belief_delta=delta,

@@ -83,7 +83,7 @@ class PromptMutationRing(models.Model):
     the last non-mutated ancestor (1 from a root). A prompt is born of at most one mutation."""
 
     parent_prompt = models.ForeignKey(
-        Prompt, related_name="mutation_rings", on_delete=models.CASCADE
+        Prompt, related_name="mutation_rings", on_delete=models.PROTECT
     )
     mutated_prompt = models.ForeignKey(
         Prompt, related_name="mutated_versions", on_delete=models.CASCADE

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
+from core.exceptions import NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
 
@@ -161,6 +162,10 @@ def chain_step(
     turn = participants[chain.current_step % len(participants)].assistant
     if not _may_step(user=user, turn=turn, seed=chain.seed_assistant):
         raise NotYourTurn()
+    if mutation is not None and not (user.is_staff or user.id == turn.owner_id):
+        # The mutated prompt is published as the turn's assistant: only its owner may do that,
+        # not the seed's owner stepping on its behalf.
+        raise NotYourAssistant("Only the turn assistant's owner may publish a mutation as it.")
     if chain.status == SwarmTrainingChain.Status.COMPLETED:
         raise ChainCompleted()
     if expected_step is not None and expected_step != chain.current_step:

@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import exceptions, permissions, status
@@ -27,9 +28,17 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = User.objects.create_user(
-            username=data["username"], password=data["password"], email=data.get("email", "")
-        )
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=data["username"],
+                    password=data["password"],
+                    email=data.get("email", ""),
+                )
+        except IntegrityError:  # a concurrent registration took the name first
+            raise exceptions.ValidationError(
+                {"username": [exceptions.ErrorDetail("This username is taken.", "unique")]}
+            ) from None
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.serializers import PROMPT_BODY_MAX
-from api.fields import ActingAssistantField, BoundedJSONObjectField
+from api.fields import ActingAssistantField, BoundedJSONObjectField, FiniteFloatField
 from api.filters import MAX_ID
 from core.selectors import prompts_visible_to
 from training.models import AssistantReflectionChain, PromptMutationRing, SwarmTrainingChain
@@ -14,7 +14,7 @@ MEMORY_SNAPSHOT_MAX_BYTES = 64 * 1024
 
 def belief_delta_field(**kwargs) -> serializers.FloatField:
     kwargs.setdefault("help_text", "A belief shift in [-1, 1].")
-    return serializers.FloatField(min_value=-1.0, max_value=1.0, **kwargs)
+    return FiniteFloatField(min_value=-1.0, max_value=1.0, **kwargs)
 
 
 class InvolvedAssistantsField(serializers.ListField):

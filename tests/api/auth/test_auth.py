@@ -189,4 +189,4 @@ def test_anonymous_callers_are_throttled_once(anon_client, client_for, user):
     assert any("throttle_anon" in k for k in keys)
     assert not any("throttle_user" in k for k in keys)
     client_for(user).get("/api/v1/prompts/")
-    assert any("throttle_user" in k for k in cache._cache.keys())  # type: ignore[attr-defined]
+    assert any("throttle_user" in k for k in cache._cache)  # type: ignore[attr-defined]

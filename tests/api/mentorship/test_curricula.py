@@ -390,3 +390,25 @@ def test_ritual_and_prompt_edits_rebuild_the_export(owner_client, assistant):
     step = c.exported_json["bundles"][0]["rituals"][0]["steps"][0]
     assert step["title"] == "New title"
     assert step["content_hash"] == r.json()["content_hash"]
+
+
+def test_deleting_a_ritual_rebuilds_the_export(owner_client, assistant):
+    c = curriculum_make(assistant)
+    ritual = c.ritual_tags.get().rituals.get()
+    assert owner_client.delete(f"/api/v1/rituals/{ritual.pk}/").status_code == 204
+    c.refresh_from_db()
+    assert c.exported_json["bundles"][0]["rituals"] == []
+
+
+def test_a_sold_prompt_cannot_be_deleted(owner_client, other_client, assistant, other_assistant):
+    from economy.models import PromptLicence
+
+    c = curriculum_make(assistant)
+    prompt = c.ritual_tags.get().rituals.get().steps.first().prompt
+    r = owner_client.delete(f"/api/v1/prompts/{prompt.pk}/")
+    assert r.status_code == 409  # a ritual step uses it
+    assert r.json()["errors"][0]["code"] == "protected"
+    free = PromptFactory(author=assistant)
+    PromptLicence.objects.create(assistant=other_assistant, prompt=free)
+    assert owner_client.delete(f"/api/v1/prompts/{free.pk}/").status_code == 409
+    assert PromptLicence.objects.filter(prompt=free).exists()

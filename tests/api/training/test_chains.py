@@ -1,9 +1,11 @@
 import pytest
 
 from tests.conftest import assert_list_queries_constant, error_codes
-from tests.factories import AssistantFactory
+from tests.factories import AssistantFactory, PromptFactory
 from tests.training.factories import make_chain
 from training.models import ChainParticipant, SwarmTrainingChain
+
+from .conftest import step
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/train/chains/"
@@ -192,3 +194,20 @@ def test_list_queries_constant(anon_client, user):
         a = AssistantFactory(owner=user)
         make_chain(seed=a, involved=[a, AssistantFactory()])
     assert assert_list_queries_constant(anon_client, URL) <= 3
+
+
+def test_seed_owner_may_not_publish_a_mutation_as_another_users_assistant(
+    owner_client, other_client, chain, assistant
+):
+    from core.models import Prompt
+    from training.models import AssistantReflectionChain
+
+    parent = PromptFactory(author=assistant)
+    assert step(owner_client, chain.pk).status_code == 201  # turn 0: assistant, its own owner
+    before = Prompt.objects.count()
+    r = step(owner_client, chain.pk, mutation={"parent_prompt": parent.pk, "body": "as you"})
+    assert r.status_code == 403  # turn 1 is other_assistant's
+    assert error_codes(r) == ["not_your_assistant"]
+    assert Prompt.objects.count() == before
+    assert AssistantReflectionChain.objects.filter(chain=chain).count() == 1
+    assert step(owner_client, chain.pk).status_code == 201  # without a mutation the seed may step

@@ -38,10 +38,12 @@ def test_bad_page_size_is_400(anon_client, chain):
     assert anon_client.get(url(chain.pk) + "?page_size=101").status_code == 400
 
 
-def test_reflections_queries_constant(anon_client, owner_client, chain, assistant):
+def test_reflections_queries_constant(anon_client, owner_client, other_client, chain, assistant):
     parent = PromptFactory(author=assistant)
-    for _ in range(4):
-        step(owner_client, chain.pk, mutation={"parent_prompt": parent.pk, "body": "m"})
+    for i in range(4):  # turns alternate: assistant (owner_client), other_assistant (other_client)
+        client = owner_client if i % 2 == 0 else other_client
+        r = step(client, chain.pk, mutation={"parent_prompt": parent.pk, "body": "m"})
+        assert r.status_code == 201, r.content
     assert assert_list_queries_constant(anon_client, url(chain.pk)) <= 2
 
 

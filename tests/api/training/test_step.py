@@ -154,7 +154,7 @@ def test_snapshot_of_exactly_64_kib_is_accepted(owner_client, chain):
     assert r.status_code == 201, r.content
 
 
-def test_step_with_mutation_creates_prompt_and_ring(owner_client, chain, assistant):
+def test_step_with_mutation_creates_prompt_and_ring(owner_client, other_client, chain, assistant):
     parent = PromptFactory(author=AssistantFactory(), title="Sea")
     r = step(
         owner_client,
@@ -175,8 +175,8 @@ def test_step_with_mutation_creates_prompt_and_ring(owner_client, chain, assista
     )
     assert AssistantReflectionChain.objects.get().mutation == ring
 
-    r = step(
-        owner_client,
+    r = step(  # turn 1 is other_assistant's: its owner publishes the mutation
+        other_client,
         chain.pk,
         mutation={"parent_prompt": mutated.pk, "body": "Again.", "title": "Sea II"},
     )
