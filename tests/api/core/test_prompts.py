@@ -275,3 +275,26 @@ def test_fork_costs_constant_queries(other_client, assistant, other_assistant):
     )
     assert r.status_code == 201
     assert n <= 12
+
+
+def test_forks_of_paid_or_private_prompts_are_private(
+    owner_client, other_client, assistant, other_assistant
+):
+    paid = PromptFactory(author=assistant, body="bought words")
+    PromptTokenListing.objects.create(prompt=paid, token_cost_cents=100)
+    PromptLicence.objects.create(assistant=other_assistant, prompt=paid)
+    r = other_client.post(
+        f"/api/v1/prompts/{paid.id}/fork/", {"assistant": other_assistant.id}, format="json"
+    )
+    assert r.status_code == 201
+    assert r.json()["is_public"] is False
+    private = PromptFactory(author=assistant, is_public=False)
+    r = owner_client.post(
+        f"/api/v1/prompts/{private.id}/fork/", {"assistant": assistant.id}, format="json"
+    )
+    assert r.json()["is_public"] is False
+    free = PromptFactory(author=assistant)
+    r = other_client.post(
+        f"/api/v1/prompts/{free.id}/fork/", {"assistant": other_assistant.id}, format="json"
+    )
+    assert r.json()["is_public"] is True
