@@ -66,6 +66,24 @@ def wallet_create_with_grant(*, assistant: Assistant) -> Wallet:
     return wallet
 
 
+def assistant_pay(
+    *, payer: Assistant, payee_id: int, amount_cents: int, kind: str, reference: str
+) -> LedgerEntry:
+    """``ledger_transfer`` between two assistants' wallets (both looked up in one query)."""
+    wallets = dict(
+        Wallet.objects.filter(assistant_id__in=[payer.pk, payee_id]).values_list(
+            "assistant_id", "pk"
+        )
+    )
+    return ledger_transfer(
+        payer=wallets[payer.pk],
+        payee=wallets[payee_id],
+        amount_cents=amount_cents,
+        kind=kind,
+        reference=reference,
+    )
+
+
 @transaction.atomic(savepoint=False)  # all or nothing with its caller: no savepoint needed
 def ledger_transfer(
     *, payer: Wallet | int, payee: Wallet | int, amount_cents: int, kind: str, reference: str
@@ -342,14 +360,9 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
         raise AlreadyOwned() from exc
     entry = None
     if listing.token_cost_cents > 0:
-        wallets = dict(
-            Wallet.objects.filter(assistant_id__in=[buyer.pk, seller.pk]).values_list(
-                "assistant_id", "pk"
-            )
-        )
-        entry = ledger_transfer(
-            payer=wallets[buyer.pk],
-            payee=wallets[seller.pk],
+        entry = assistant_pay(
+            payer=buyer,
+            payee_id=seller.pk,
             amount_cents=listing.token_cost_cents,
             kind=LedgerEntry.Kind.PROMPT_PURCHASE,
             reference=f"listing:{listing.pk}",

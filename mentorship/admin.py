@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from economy.admin import ReadOnlyAdmin
+
 from .models import (
     AssistantMentorTag,
     BarterOffer,
@@ -55,21 +57,12 @@ class PromptCurriculumVaultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CurriculumAdoption)
-class CurriculumAdoptionAdmin(admin.ModelAdmin):
+class CurriculumAdoptionAdmin(ReadOnlyAdmin):
     """Adoptions are paid-for history: the admin can look, never touch."""
 
     list_display = ["id", "curriculum", "assistant", "source", "created_at"]
     list_filter = ["source"]
     list_select_related = ["curriculum", "assistant"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BarterOffer)

@@ -12,8 +12,8 @@ from core.exceptions import NotFound
 from core.models import Assistant, Prompt, Ritual
 from core.services import codex_clauses_validate
 from economy.exceptions import AlreadyOwned, CannotBuyOwn, ListingInactive
-from economy.models import LedgerEntry, PromptLicence, Wallet
-from economy.services import ledger_transfer
+from economy.models import LedgerEntry, PromptLicence
+from economy.services import assistant_pay
 
 from .exceptions import (
     AlignmentOutOfRange,
@@ -407,14 +407,9 @@ def curriculum_buy(*, curriculum: PromptCurriculumVault, buyer: Assistant) -> Le
         curriculum=curriculum, assistant=buyer, source=CurriculumAdoption.Source.PURCHASE
     ):
         raise AlreadyOwned("The assistant has already adopted this curriculum.")
-    wallets = dict(
-        Wallet.objects.filter(assistant_id__in=[buyer.pk, curriculum.curator_id]).values_list(
-            "assistant_id", "id"
-        )
-    )
-    return ledger_transfer(
-        payer=wallets[buyer.pk],
-        payee=wallets[curriculum.curator_id],
+    return assistant_pay(
+        payer=buyer,
+        payee_id=curriculum.curator_id,
         amount_cents=curriculum.token_cost_cents,
         kind=LedgerEntry.Kind.CURRICULUM_PURCHASE,
         reference=f"curriculum:{curriculum.pk}",
