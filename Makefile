@@ -71,6 +71,7 @@ MIGRATE ?= 0
 serve: install-prod
 	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is not set (50+ random characters): see docs/deploy.md"; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "ALLOWED_HOSTS is not set: see docs/deploy.md"; exit 1; }
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py check --fail-level ERROR
 	@if [ "$(MIGRATE)" = "1" ]; then DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py migrate --noinput; fi
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn --config config/gunicorn.conf.py

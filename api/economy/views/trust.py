@@ -31,7 +31,7 @@ class AssistantTrustViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Gene
     GET lists one row per prompt (filters: ``prompt``, min/max of resonance, compliance,
     volatility; ``ordering`` by any score, ``observation_count``, ``updated_at``).
     POST records an observation ``{prompt, resonance, symbolic_compliance, mutation_bias}``:
-    the first sets the scores, later ones move each by an EMA with alpha = 0.3;
+    the first sets the scores, later ones move each by an EMA with the configured alpha;
     ``dreamframe_volatility`` is the same EMA of |observed resonance - resonance_score|."""
 
     permission_classes = [IsAuthenticated]
