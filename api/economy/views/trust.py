@@ -4,12 +4,13 @@ from rest_framework import mixins, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.ordering import StableOrderingFilter
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from economy import selectors, services
 from economy.models import AssistantPromptTrustMap
 
-from ..filters import StableOrderingFilter, TrustMapFilter
+from ..filters import TrustMapFilter
 from ..serializers import TrustMapSerializer, TrustObservationSerializer
 from .common import ASSISTANT_PK, own_assistant_or_403
 
