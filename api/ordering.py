@@ -35,11 +35,11 @@ class StableOrderingFilter(OrderingFilter):
     ordering, then the primary key, so that equal keys never shuffle between pages."""
 
     def get_ordering(self, request, queryset: QuerySet, view) -> list[Any]:
-        ordering = super().get_ordering(request, queryset, view)
+        ordering: list[Any] = list(super().get_ordering(request, queryset, view) or [])
         if not ordering:
             # No ordering asked or declared: keep the queryset's own, made total.
-            ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+            ordering = [*queryset.query.order_by] or [*queryset.model._meta.ordering]
         pk_name = queryset.model._meta.pk.name
         if _has_pk(ordering, pk_name):
-            return list(ordering)
+            return ordering
         return [*ordering, pk_tie_break(self.get_default_ordering(view), pk_name)]

@@ -162,3 +162,41 @@ def test_rows_tying_on_any_ordering_key_page_in_primary_key_order(route: ListRou
     if {k.lstrip("-") for k in route.view_cls.ordering} <= tied:
         check(None)
     assert checked, f"{url}: no ordering key could be tied"
+
+
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [
+        (["-id"], "-pk"),
+        (["id"], "pk"),
+        (["code"], "pk"),
+        (["-created_at"], "-pk"),
+        (["name", "-id"], "-pk"),
+        (None, "-pk"),
+        ([], "-pk"),
+    ],
+)
+def test_the_tie_break_follows_the_default_ordering(default, expected):
+    assert pk_tie_break(default) == expected
+
+
+@pytest.mark.django_db
+def test_a_view_without_a_declared_ordering_keeps_the_querysets_own_made_total(rf):
+    from django.contrib.auth.models import User
+
+    from core.models import Prompt
+
+    class View:
+        ordering_fields = ["title"]
+
+    request = rf.get("/")
+    request.query_params = request.GET
+    backend = StableOrderingFilter()
+    assert backend.get_ordering(request, Prompt.objects.order_by("title"), View()) == [
+        "title",
+        "-pk",
+    ]
+    assert backend.get_ordering(request, Prompt.objects.order_by(), View()) == [
+        *Prompt._meta.ordering
+    ]
+    assert backend.get_ordering(request, User.objects.all(), View()) == ["-pk"]
