@@ -13,7 +13,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.local
 help:
 	@echo "make run      install, migrate, load demo data and serve on $(HOST):$(PORT) (PORT=...)"
 	@echo "make test     install and run the whole test suite (SQLite unless DATABASE_URL is set)"
-	@echo "make lint     ruff, format check, mypy, migrations check, schema drift"
+	@echo "make lint     ruff, format check, import contracts, mypy, migrations check, schema drift"
 	@echo "make schema   regenerate openapi/schema.yaml"
 	@echo "make serve    production server (gunicorn) with config/gunicorn.conf.py (env: docs/deploy.md)"
 	@echo "make clients  generate the Python client and TypeScript types into clients/generated/"
@@ -53,6 +53,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/schema.check.yaml
@@ -71,6 +72,7 @@ MIGRATE ?= 0
 serve: install-prod
 	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is not set (50+ random characters): see docs/deploy.md"; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "ALLOWED_HOSTS is not set: see docs/deploy.md"; exit 1; }
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py check --fail-level ERROR
 	@if [ "$(MIGRATE)" = "1" ]; then DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py migrate --noinput; fi
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn --config config/gunicorn.conf.py

@@ -17,6 +17,8 @@ import orjson
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
+from economy.formulas import adopters_over_all_assistants
+
 ORDERINGS = {
     "-trust": "p.trust_score DESC, l.id DESC",
     "trust": "p.trust_score ASC, l.id DESC",
@@ -92,7 +94,9 @@ def market_list(request: HttpRequest) -> HttpResponse:
             "token_cost": _cost(r[8]),
             "symbolic_tag_weight": r[9],
             "codex_usage_score": r[10],
-            "swarm_adoption_score": min(1.0, r[11] / assistants) if assistants else 0.0,
+            "swarm_adoption_score": adopters_over_all_assistants(
+                adopters=r[11], assistants=assistants
+            ),
             "adopter_count": r[11],
             "is_active": bool(r[12]),
             "listed_at": _dt(r[13]),

@@ -199,7 +199,7 @@ def bench_size(size: str, args) -> dict:
     run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     if fresh:
         t0 = time.monotonic()
-        seed_cmd = [py, "manage.py", "seed_scale", "--size", size, *args.seed_args]
+        seed_cmd = [py, "-m", "bench.seed_scale", "--size", size, *args.seed_args]
         if vendor == "sqlite" and size == "large":
             raise SystemExit("the large size needs PostgreSQL: set DATABASE_URL")
         run(seed_cmd, env)

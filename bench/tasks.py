@@ -73,8 +73,8 @@ def prepare(path: Path) -> None:
     from django.db.models import Max
     from knox.models import AuthToken
 
+    from bench.seed_scale import hot_ids
     from core import services as core_services
-    from core.management.commands.seed_scale import hot_ids
     from core.models import Prompt
     from economy.models import PromptTokenListing
     from training.models import SwarmTrainingChain

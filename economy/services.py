@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ExpressionWrapper, F, FloatField
+from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import PromptNotReadable
@@ -29,6 +29,12 @@ from .exceptions import (
     ListingInactive,
     NotLicensed,
     PromptNotListable,
+)
+from .formulas import (
+    bayesian_trust_score_sql,
+    dreamframe_volatility,
+    reputation_trust_score,
+    trust_ema,
 )
 from .models import (
     AssistantPromptTrustMap,
@@ -130,57 +136,6 @@ def ledger_transfer(
     )
 
 
-# --- Formulas: one function each, named after the formula in SPEC 3 -----------------------------
-
-
-def reputation_trust_score(*, ritual_effectiveness: float, assistant_approval: float) -> float:
-    """A rating's own trust_score = w_e·ritual_effectiveness + w_a·assistant_approval,
-    with the weights of ``settings.REPUTATION_WEIGHTS`` (0.5 and 0.5 by default)."""
-    weights = settings.REPUTATION_WEIGHTS
-    return (
-        weights["ritual_effectiveness"] * ritual_effectiveness
-        + weights["assistant_approval"] * assistant_approval
-    )
-
-
-def bayesian_trust_score(rating_sum: Any, rating_count: Any) -> Any:
-    """A prompt's aggregate trust = (C·m + Σ trust_score) / (C + n): the Bayesian average with
-    prior mean m = REPUTATION_PRIOR_MEAN and prior weight C = REPUTATION_PRIOR_WEIGHT.
-
-    Works on plain numbers and on ``F()`` expressions, so the stored aggregate is updated in one
-    UPDATE statement from the row's own current values.
-    """
-    prior_weight = float(settings.REPUTATION_PRIOR_WEIGHT)
-    prior_mean = float(settings.REPUTATION_PRIOR_MEAN)
-    return (prior_weight * prior_mean + rating_sum) / (prior_weight + rating_count)
-
-
-def adopters_over_all_assistants(*, adopters: int, assistants: int) -> float:
-    """adoption = distinct adopters / all assistants (0.0 when there are no assistants).
-
-    The one formula behind a listing's ``swarm_adoption_score`` (assistants that bought or
-    injected it), a curriculum's ``adoption_rate`` and a ritual bundle's ``adoption_metric``
-    (assistants that adopted a curriculum containing it)."""
-    if assistants <= 0:
-        return 0.0
-    return min(1.0, adopters / assistants)
-
-
-def trust_ema(previous: float, observed: float) -> float:
-    """Exponential moving average: alpha·observed + (1 - alpha)·previous, alpha = TRUST_EMA_ALPHA,
-    clamped to [0, 1] against float rounding."""
-    alpha = settings.TRUST_EMA_ALPHA
-    return min(1.0, max(0.0, alpha * observed + (1 - alpha) * previous))
-
-
-def dreamframe_volatility(
-    *, previous_volatility: float, previous_resonance: float, observed_resonance: float
-) -> float:
-    """dreamframe_volatility = the same EMA over |Δ resonance|, where Δ resonance is the observed
-    resonance minus the map's resonance_score before the observation."""
-    return trust_ema(previous_volatility, abs(observed_resonance - previous_resonance))
-
-
 # --- Reputation -------------------------------------------------------------------------------
 
 
@@ -239,9 +194,7 @@ def prompt_rate(
     Prompt.objects.filter(pk=prompt.pk).update(
         rating_sum=new_sum,
         rating_count=new_count,
-        trust_score=ExpressionWrapper(
-            bayesian_trust_score(new_sum, new_count), output_field=FloatField()
-        ),
+        trust_score=bayesian_trust_score_sql(new_sum, new_count),
     )
     return entry, previous is None
 

@@ -16,14 +16,6 @@ from .models import (
 RECENT_MENTORSHIPS = 10
 
 
-def mentor_score_sum_trust_delta_over_n_plus_3(*, trust_delta_sum: float, n: int) -> float:
-    """mentor_score = Σ trust_delta / (n + 3), over the n mentorships that have feedback.
-
-    The + 3 damps the score of mentors with few reviews towards 0.
-    """
-    return trust_delta_sum / (n + 3)
-
-
 def mentorships_all() -> QuerySet[PromptMentorshipLog]:
     return PromptMentorshipLog.objects.select_related("mentor", "mentee").prefetch_related(
         Prefetch("prompt_set", queryset=Prompt.objects.only("id").order_by("id"))

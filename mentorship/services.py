@@ -28,6 +28,7 @@ from .exceptions import (
     PromptNotOwn,
     RitualNotOwn,
 )
+from .formulas import mentor_score_sum_trust_delta_over_n_plus_3
 from .models import (
     AssistantMentorTag,
     BarterOffer,
@@ -36,11 +37,7 @@ from .models import (
     PromptMentorshipLog,
     RitualTagBundle,
 )
-from .selectors import (
-    curricula_for_export,
-    curriculum_licensable_prompt_ids,
-    mentor_score_sum_trust_delta_over_n_plus_3,
-)
+from .selectors import curricula_for_export, curriculum_licensable_prompt_ids
 
 EXPORT_FORMAT_VERSION = 1
 

@@ -1,6 +1,5 @@
 """Writes of the training domain. Keyword-only, one transaction each; they never see a request."""
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,27 +11,13 @@ from core.models import Assistant, Prompt
 from core.services import prompt_create
 
 from .exceptions import ChainCompleted, NotYourTurn, StaleStep, UnknownAssistant
+from .formulas import codex_tension_population_stddev
 from .models import (
     AssistantReflectionChain,
     ChainParticipant,
     PromptMutationRing,
     SwarmTrainingChain,
 )
-
-
-def codex_tension_population_stddev(
-    *, tracker: Mapping[str, float], involved_ids: Sequence[int]
-) -> float:
-    """codex_tension = the population standard deviation of the belief-delta tracker over ALL
-    involved assistants, a missing entry counting as 0:
-
-        mean = sum(x_i) / n,   codex_tension = sqrt(sum((x_i - mean) ** 2) / n)
-    """
-    values = [float(tracker.get(str(i), 0.0)) for i in involved_ids]
-    if not values:
-        return 0.0
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((x - mean) ** 2 for x in values) / len(values))
 
 
 @transaction.atomic

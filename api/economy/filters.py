@@ -1,22 +1,11 @@
 import math
 
 import django_filters
-from rest_framework.filters import OrderingFilter
 
 from api.core.filters import filter_json_list_contains
 from api.filters import BoundedNumberFilter, IdFilter
 from core.models import Prompt
 from economy.models import AssistantPromptTrustMap, LedgerEntry, PromptTokenListing
-
-
-class StableOrderingFilter(OrderingFilter):
-    """The whitelisted ordering, then ``-id`` so that pages never shuffle rows with equal keys."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not {"id", "-id"} & set(ordering):
-            return [*ordering, "-id"]
-        return ordering
 
 
 class ListingFilter(django_filters.FilterSet):

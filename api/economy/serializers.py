@@ -10,6 +10,7 @@ from api.filters import MAX_ID
 from core.models import Prompt
 from core.selectors import prompts_visible_to
 from economy import services
+from economy.formulas import adopters_over_all_assistants
 from economy.models import (
     AssistantPromptTrustMap,
     LedgerEntry,
@@ -219,7 +220,7 @@ class ListingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.FloatField(min_value=0, max_value=1))
     def get_swarm_adoption_score(self, listing: PromptTokenListing) -> float:
-        return services.adopters_over_all_assistants(
+        return adopters_over_all_assistants(
             adopters=listing.adopter_count, assistants=self.context["view"].assistants_total
         )
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from api.fields import ActingAssistantField, BoundedJSONObjectField, ClauseCodeListField, MoneyField
 from api.filters import MAX_ID
 from core.models import Prompt, Ritual
-from economy.services import adopters_over_all_assistants
+from mentorship.formulas import bundle_adoption_metric, curriculum_adoption_rate
 from mentorship.models import (
     AssistantMentorTag,
     BarterOffer,
@@ -179,7 +179,7 @@ class RitualTagBundleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "adoption_metric", "created_at", "updated_at"]
 
     def get_adoption_metric(self, obj) -> float:
-        return adopters_over_all_assistants(
+        return bundle_adoption_metric(
             adopters=getattr(obj, "adopters", 0), assistants=self.context["assistants_count"]
         )
 
@@ -244,8 +244,8 @@ class PromptCurriculumVaultSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.DOUBLE)
     def get_adoption_rate(self, obj) -> float:
-        return adopters_over_all_assistants(
-            adopters=obj.adopter_count, assistants=self.context["assistants_count"]
+        return curriculum_adoption_rate(
+            adopter_count=obj.adopter_count, assistants=self.context["assistants_count"]
         )
 
 

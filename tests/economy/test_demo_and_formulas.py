@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from core.models import Assistant, Prompt
-from economy import demo, services
+from economy import demo
 from economy.models import (
     AssistantPromptTrustMap,
     LedgerEntry,
@@ -13,19 +13,6 @@ from economy.models import (
     PromptTokenListing,
 )
 from tests.economy.helpers import assert_ledger_invariants
-
-
-def test_formulas():
-    assert services.reputation_trust_score(ritual_effectiveness=1.0, assistant_approval=0.0) == 0.5
-    assert services.bayesian_trust_score(0.0, 0) == 0.5
-    assert services.bayesian_trust_score(3.0, 3) == pytest.approx((2.5 + 3) / 8)
-    assert services.adopters_over_all_assistants(adopters=1, assistants=4) == 0.25
-    assert services.adopters_over_all_assistants(adopters=0, assistants=0) == 0.0
-    assert services.trust_ema(0.5, 1.0) == pytest.approx(0.65)
-    assert services.trust_ema(1.0, 1.0) == 1.0
-    assert services.dreamframe_volatility(
-        previous_volatility=0.0, previous_resonance=0.2, observed_resonance=0.7
-    ) == pytest.approx(0.15)
 
 
 @pytest.mark.django_db

@@ -2,8 +2,11 @@
 
 import pytest
 
-from economy.services import adopters_over_all_assistants
-from mentorship.selectors import mentor_score_sum_trust_delta_over_n_plus_3
+from mentorship.formulas import (
+    bundle_adoption_metric,
+    curriculum_adoption_rate,
+    mentor_score_sum_trust_delta_over_n_plus_3,
+)
 
 
 @pytest.mark.parametrize(
@@ -17,7 +20,9 @@ def test_mentor_score(total, n, expected):
 
 
 @pytest.mark.parametrize(
-    ("adopters", "assistants", "expected"), [(0, 0, 0.0), (0, 5, 0.0), (2, 8, 0.25), (4, 4, 1.0)]
+    ("adopters", "assistants", "expected"),
+    [(0, 0, 0.0), (0, 5, 0.0), (2, 8, 0.25), (3, 4, 0.75), (4, 4, 1.0)],
 )
-def test_adoption(adopters, assistants, expected):
-    assert adopters_over_all_assistants(adopters=adopters, assistants=assistants) == expected
+def test_curriculum_adoption_rate_and_bundle_adoption_metric(adopters, assistants, expected):
+    assert curriculum_adoption_rate(adopter_count=adopters, assistants=assistants) == expected
+    assert bundle_adoption_metric(adopters=adopters, assistants=assistants) == expected

@@ -3,9 +3,10 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from rest_framework.test import APIClient
+
+from bench.seed_scale import seed_scale
 
 
 @pytest.mark.django_db
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
     "query", ["ordering=-trust&page_size=50", "ordering=-trust&page_size=7&page=3"]
 )
 def test_limit_view_gives_the_same_page_as_the_api(query):
-    call_command("seed_scale", size="tiny", stdout=StringIO())
+    seed_scale(size="tiny", stdout=StringIO())
     client = APIClient()
     api = client.get(f"/api/v1/market/prompts/?{query}").json()
     limit = client.get(f"/bench/limit/market/?{query}").json()

@@ -7,8 +7,8 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
+from bench.seed_scale import seed_scale
 from core.models import Prompt
 from economy.models import PromptTokenListing
 from tests.conftest import count_queries
@@ -75,7 +75,7 @@ def _costs(w: dict, k: int) -> dict[str, int]:
 @pytest.mark.django_db
 def test_rate_buy_step_cost_the_same_queries_at_small_and_larger_table_sizes(world):
     small = _costs(world, 0)
-    call_command("seed_scale", size="tiny", append=True, stdout=StringIO())
+    seed_scale(size="tiny", append=True, stdout=StringIO())
     assert Prompt.objects.count() > 400
     assert AssistantReflectionChain.objects.count() > 100
     larger = _costs(world, 1)

@@ -5,8 +5,8 @@ import pytest
 from core.models import Prompt
 from tests.factories import AssistantFactory, PromptFactory
 from training import selectors, services
+from training.formulas import codex_tension_population_stddev
 from training.models import PromptMutationRing
-from training.services import codex_tension_population_stddev
 
 from .factories import make_chain
 

@@ -15,6 +15,7 @@ from api.idempotency import (
     IDEMPOTENCY_KEY_PARAMETER,
     idempotent_action,
 )
+from api.ordering import StableOrderingFilter
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.schema import error_response
 from api.viewsets import GenericViewSet
@@ -24,7 +25,7 @@ from economy import selectors, services
 from economy.models import PromptTokenListing, Wallet
 from economy.selectors import prompts_annotate_access
 
-from ..filters import ListingFilter, StableOrderingFilter
+from ..filters import ListingFilter
 from ..serializers import (
     AssistantActionSerializer,
     BuySerializer,

@@ -56,8 +56,9 @@ class PromptReputationViewSet(GenericViewSet):
     @action(detail=True, methods=["post"])
     def rate(self, request, pk=None):
         """Rate the prompt as ``rater``. One entry per rater: rating again replaces it (200).
-        The entry's ``trust_score`` = 0.5·ritual_effectiveness + 0.5·assistant_approval; the
-        prompt's ``trust_score`` is the Bayesian average (C·m + Σ)/(C + n), C = 5, m = 0.5.
+        The entry's ``trust_score`` = w_e·ritual_effectiveness + w_a·assistant_approval with the
+        configured weights; the prompt's ``trust_score`` is the Bayesian average
+        (C·m + Σ)/(C + n) with the configured prior weight C and prior mean m.
         Assistants of the author's user cannot rate it (400 ``cannot_rate_own``)."""
         return rating_create(self, request, self.get_object(), require_licence=False)
 

@@ -4,12 +4,13 @@ from rest_framework import mixins, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.ordering import StableOrderingFilter
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from economy import selectors, services
 from economy.models import AssistantPromptTrustMap
 
-from ..filters import StableOrderingFilter, TrustMapFilter
+from ..filters import TrustMapFilter
 from ..serializers import TrustMapSerializer, TrustObservationSerializer
 from .common import ASSISTANT_PK, own_assistant_or_403
 
@@ -31,7 +32,7 @@ class AssistantTrustViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Gene
     GET lists one row per prompt (filters: ``prompt``, min/max of resonance, compliance,
     volatility; ``ordering`` by any score, ``observation_count``, ``updated_at``).
     POST records an observation ``{prompt, resonance, symbolic_compliance, mutation_bias}``:
-    the first sets the scores, later ones move each by an EMA with alpha = 0.3;
+    the first sets the scores, later ones move each by an EMA with the configured alpha;
     ``dreamframe_volatility`` is the same EMA of |observed resonance - resonance_score|."""
 
     permission_classes = [IsAuthenticated]

@@ -1,10 +1,14 @@
 """Demo data for frontend work: users with known passwords, assistants, prompts, rituals and
 codex clauses. Idempotent: running it twice leaves one copy. Refuses to run unless DEBUG."""
 
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from core import services
 from core.models import Assistant, CodexClause, Prompt, Ritual
@@ -133,10 +137,9 @@ class Command(BaseCommand):
         self._seed_more(users=users, assistants=assistants, prompts=prompts)
 
     def _seed_more(self, **context) -> None:
-        """The other domains' demo data, in dependency order (each is idempotent)."""
-        from economy import demo as economy_demo
-        from mentorship import demo as mentorship_demo
-        from training import demo as training_demo
-
-        for module in (economy_demo, mentorship_demo, training_demo):
-            module.seed(**context)
+        """The other domains' demo data: each installed app's ``demo.seed``, found like admin
+        modules are (core names no app above it), in INSTALLED_APPS order, which is dependency
+        order. Each is idempotent."""
+        for app in apps.get_app_configs():
+            if app.name != "core" and module_has_submodule(app.module, "demo"):
+                import_module(f"{app.name}.demo").seed(**context)

@@ -9,6 +9,11 @@ never through the API, and every derived number is written consistent with its r
 - each listing's ``adopter_count`` = its adoptions; each chain's ``current_step``, tracker and
   ``codex_tension`` match its reflections.
 
+Run it as ``python -m bench.seed_scale --size small`` (with ``DJANGO_SETTINGS_MODULE`` and
+``DATABASE_URL`` of the target), or call ``seed_scale(size=...)`` from Python. It lives beside
+the benchmarks, not in an app, because it writes every app's tables; every derived number comes
+from the apps' formulas modules.
+
 Sizes: ``--size small`` (the default: about a minute on SQLite), ``medium``, ``large``
 (1,000,000 prompts and 5,000,000 ratings: PostgreSQL only). Each count can be overridden
 (``--prompts``, ``--ratings``, ...). Expects an empty database; ``--reset`` empties it first.
@@ -16,22 +21,24 @@ Sizes: ``--size small`` (the default: about a minute on SQLite), ``medium``, ``l
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
-import statistics
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
+import django
 from django.apps import apps
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from core.models import content_hash
+from economy.formulas import bayesian_trust_score, reputation_trust_score
+from training.formulas import codex_tension_population_stddev
 
 TAGS = [
     "myth", "dream", "ritual", "ledger", "care", "memory", "sea", "mirror", "oracle", "thread",
@@ -107,6 +114,10 @@ SIZES = {
 ASSISTANTS_PER_USER = (1, 2, 3, 2)
 
 
+class SeedError(Exception):
+    """A seed that cannot run as asked (a database that is not empty, a size too big for it)."""
+
+
 def optional_model(label: str) -> type[models.Model] | None:
     try:
         return apps.get_model(label)
@@ -141,7 +152,7 @@ class Inserter:
             elif field.null:
                 default = None
             else:
-                raise CommandError(f"{model.__name__}.{attname} needs a value in seed_scale")
+                raise SeedError(f"{model.__name__}.{attname} needs a value in seed_scale")
             cols.append((attname, field.column, default))
         return cols
 
@@ -195,69 +206,53 @@ def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
     yield from rest
 
 
-def bayesian_trust(rating_sum: float, rating_count: int) -> float:
-    """The prompt aggregate: ``(C*m + sum) / (C + n)`` with m, C from the settings."""
-    c = settings.REPUTATION_PRIOR_WEIGHT
-    m = settings.REPUTATION_PRIOR_MEAN
-    return (c * m + rating_sum) / (c + rating_count)
+class Seeder:
+    """One seeding run: the swarm's ids and rows, built in memory and inserted in bulk."""
 
+    def __init__(self, *, stdout: TextIO):
+        self.stdout = stdout
 
-def rating_trust(ritual_effectiveness: float, assistant_approval: float) -> float:
-    """One entry's trust: the weighted sum of its inputs (REPUTATION_WEIGHTS)."""
-    w = settings.REPUTATION_WEIGHTS
-    return (
-        w["ritual_effectiveness"] * ritual_effectiveness
-        + w["assistant_approval"] * assistant_approval
-    )
+    def _write(self, line: str) -> None:
+        self.stdout.write(line + "\n")
 
-
-class Command(BaseCommand):
-    help = "Fill the database with a benchmark-sized swarm (bulk inserts, consistent aggregates)."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--size", choices=sorted(SIZES), default="small")
-        for f in fields(Sizes):
-            flag = "--" + f.name.replace("_", "-")
-            parser.add_argument(flag, dest=f.name, type=float if f.type == "float" else int)
-        parser.add_argument("--seed", type=int, default=42, help="random seed (reproducible)")
-        parser.add_argument("--batch", type=int, default=5_000)
-        parser.add_argument("--reset", action="store_true", help="flush the database first")
-        parser.add_argument(
-            "--append", action="store_true", help="add to a database that already has rows"
-        )
-        parser.add_argument(
-            "--allow-large-sqlite",
-            action="store_true",
-            help="allow the large size on SQLite (hours, gigabytes: not advised)",
-        )
-
-    def handle(self, *args, **opts) -> None:
-        sizes = SIZES[opts["size"]]
-        overrides = {f.name: opts[f.name] for f in fields(Sizes) if opts.get(f.name) is not None}
-        sizes = replace(sizes, **overrides)
-        if (
-            connection.vendor == "sqlite"
-            and sizes.prompts > 300_000
-            and not opts["allow_large_sqlite"]
-        ):
-            raise CommandError("Sizes above medium need PostgreSQL (set DATABASE_URL).")
-        if opts["reset"]:
+    def run(
+        self,
+        *,
+        size: str = "small",
+        seed: int = 42,
+        batch: int = 5_000,
+        reset: bool = False,
+        append: bool = False,
+        allow_large_sqlite: bool = False,
+        verbosity: int = 1,
+        **overrides: int | float | None,
+    ) -> None:
+        if size not in SIZES:
+            raise SeedError(f"unknown size {size!r}: one of {', '.join(sorted(SIZES))}")
+        unknown = set(overrides) - {f.name for f in fields(Sizes)}
+        if unknown:
+            raise SeedError(f"unknown counts: {', '.join(sorted(unknown))}")
+        counts = {k: v for k, v in overrides.items() if v is not None}
+        sizes = replace(SIZES[size], **counts)  # type: ignore[arg-type]
+        if connection.vendor == "sqlite" and sizes.prompts > 300_000 and not allow_large_sqlite:
+            raise SeedError("Sizes above medium need PostgreSQL (set DATABASE_URL).")
+        if reset:
             call_command("flush", interactive=False, verbosity=0)
-        self.rng = random.Random(opts["seed"])
+        self.rng = random.Random(seed)
         self.sizes = sizes
         self.now = datetime.now(UTC).replace(microsecond=0)
-        self.ins = Inserter(batch=opts["batch"], now=self.now, verbose=opts["verbosity"] > 1)
+        self.ins = Inserter(batch=batch, now=self.now, verbose=verbosity > 1)
         started = time.monotonic()
-        self.stdout.write(f"seed_scale {opts['size']} on {connection.vendor}: {sizes}")
+        self._write(f"seed_scale {size} on {connection.vendor}: {sizes}")
         with transaction.atomic():
-            if not opts["append"]:
+            if not append:
                 self._check_empty()
             self._seed()
         self._finish()
         took = time.monotonic() - started
         for label, n in sorted(self.ins.counts.items()):
-            self.stdout.write(f"  {label:40} {n:>10,}")
-        self.stdout.write(self.style.SUCCESS(f"seeded in {took:.1f}s"))
+            self._write(f"  {label:40} {n:>10,}")
+        self._write(f"seeded in {took:.1f}s")
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -265,7 +260,7 @@ class Command(BaseCommand):
         from core.models import Prompt
 
         if Prompt.objects.exists():
-            raise CommandError("The database already has prompts: use --reset or an empty one.")
+            raise SeedError("The database already has prompts: use --reset or an empty one.")
 
     def _next_id(self, model: type[models.Model]) -> int:
         return (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1
@@ -275,14 +270,14 @@ class Command(BaseCommand):
         return self.now - timedelta(seconds=int((1 - frac) * 365 * 86400))
 
     def _log(self, what: str) -> None:
-        self.stdout.write(f"  .. {what}")
+        self._write(f"  .. {what}")
 
     # --- the swarm ------------------------------------------------------------------------------
 
     def _seed(self) -> None:
         from django.contrib.auth.models import User
 
-        from core.models import Assistant, CodexClause, Prompt
+        from core.models import Assistant, CodexClause, Prompt, content_hash
         from economy.models import LedgerEntry, Wallet
         from economy.services import grant_cents
 
@@ -385,7 +380,9 @@ class Command(BaseCommand):
                         if owner[r] == owner[a]:
                             continue
                         re_, aa = round(rng.random(), 2), round(rng.random(), 2)
-                        trust = rating_trust(re_, aa)
+                        trust = reputation_trust_score(
+                            ritual_effectiveness=re_, assistant_approval=aa
+                        )
                         rsum += trust
                         count += 1
                         rating_rows.append(
@@ -414,7 +411,7 @@ class Command(BaseCommand):
                         "is_public": is_public,
                         "forked_from_id": p0 + forked_from[i] if i in forked_from else None,
                         "content_hash": content_hash(body),
-                        "trust_score": bayesian_trust(rsum, count),
+                        "trust_score": bayesian_trust_score(rsum, count),
                         "rating_count": count,
                         "rating_sum": rsum,
                         "fork_count": 0,
@@ -608,7 +605,6 @@ class Command(BaseCommand):
                         "created_at": created + timedelta(seconds=step),
                     }
                 )
-            values = list(tracker.values())
             chains.append(
                 {
                     "id": c0 + c,
@@ -617,7 +613,9 @@ class Command(BaseCommand):
                     "current_step": steps,
                     "max_steps": None,
                     "belief_delta_tracker": {k: round(v, 6) for k, v in tracker.items()},
-                    "codex_tension": statistics.pstdev(values) if values else 0.0,
+                    "codex_tension": codex_tension_population_stddev(
+                        tracker=tracker, involved_ids=[self.assistant_ids[a] for a in involved]
+                    ),
                     "status": "active",
                     "created_at": created,
                     "updated_at": created,
@@ -665,3 +663,43 @@ def hot_ids() -> dict[str, int]:
         else None
     )
     return {"prompt": prompt or 0, "chain": chain or 0}
+
+
+def seed_scale(*, stdout: TextIO | None = None, **options: int | float | str | bool | None) -> None:
+    """Seed the configured database; options as the command line's (``size``, ``seed``,
+    ``batch``, ``reset``, ``append``, ``allow_large_sqlite``, ``verbosity`` and the counts)."""
+    Seeder(stdout=stdout or sys.stdout).run(**options)  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.seed_scale",
+        description="Fill the database with a benchmark-sized swarm "
+        "(bulk inserts, consistent aggregates).",
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    for f in fields(Sizes):
+        flag = "--" + f.name.replace("_", "-")
+        parser.add_argument(flag, dest=f.name, type=float if f.type == "float" else int)
+    parser.add_argument("--seed", type=int, default=42, help="random seed (reproducible)")
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--reset", action="store_true", help="flush the database first")
+    parser.add_argument(
+        "--append", action="store_true", help="add to a database that already has rows"
+    )
+    parser.add_argument(
+        "--allow-large-sqlite",
+        action="store_true",
+        help="allow the large size on SQLite (hours, gigabytes: not advised)",
+    )
+    parser.add_argument("-v", "--verbosity", type=int, default=1)
+    options = vars(parser.parse_args(argv))
+    django.setup()
+    try:
+        seed_scale(**options)
+    except SeedError as exc:
+        raise SystemExit(f"seed_scale: {exc}") from exc
+
+
+if __name__ == "__main__":
+    main()
