@@ -40,12 +40,16 @@ class Command(DbWorkerCommand):
     def handle(self, *args, **options):
         reload = options.get("reload") and not options.get("batch")
         # Under the autoreloader only the child process works; the parent just restarts it.
-        if not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-            every = min(10.0, float(settings.HOUSEKEEPING_INTERVAL_SECONDS))
-            threading.Thread(
-                target=run_scheduler,
-                args=(threading.Event(), every),
-                name="housekeeping-scheduler",
-                daemon=True,
-            ).start()
-        return super().handle(*args, **options)
+        if reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
+            return super().handle(*args, **options)
+        stop = threading.Event()
+        every = min(10.0, float(settings.HOUSEKEEPING_INTERVAL_SECONDS))
+        scheduler = threading.Thread(
+            target=run_scheduler, args=(stop, every), name="housekeeping-scheduler", daemon=True
+        )
+        scheduler.start()
+        try:
+            return super().handle(*args, **options)
+        finally:
+            stop.set()
+            scheduler.join(timeout=30)
