@@ -66,13 +66,21 @@ class JobQueueCollector:
     due and waiting for a worker) and ``mythos_jobs`` by status (failed ones stay until
     housekeeping prunes them)."""
 
-    def collect(self):
-        from django_tasks_db.models import DBTaskResult
-
+    def _families(self) -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
         depth = GaugeMetricFamily("mythos_job_queue_depth", "Jobs due and waiting for a worker.")
         by_status = GaugeMetricFamily(
             "mythos_jobs", "Jobs in the queue table, by status.", labels=["status"]
         )
+        return depth, by_status
+
+    def describe(self):
+        # Registration asks for names: answer without a query (no database at import time).
+        return list(self._families())
+
+    def collect(self):
+        from django_tasks_db.models import DBTaskResult
+
+        depth, by_status = self._families()
         try:
             depth.add_metric([], DBTaskResult.objects.ready().count())
             rows = DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by()
@@ -85,7 +93,7 @@ class JobQueueCollector:
 
 
 JOB_QUEUE_COLLECTOR = JobQueueCollector()
-REGISTRY.register(JOB_QUEUE_COLLECTOR)  # type: ignore[arg-type]
+REGISTRY.register(JOB_QUEUE_COLLECTOR)
 
 
 def _registry():
@@ -93,7 +101,7 @@ def _registry():
         return REGISTRY
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    registry.register(JOB_QUEUE_COLLECTOR)  # type: ignore[arg-type]
+    registry.register(JOB_QUEUE_COLLECTOR)
     return registry
 
 

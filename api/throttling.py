@@ -18,44 +18,42 @@ import math
 from rest_framework import throttling
 
 
-class FixedWindowMixin:
+class FixedWindowThrottle(throttling.SimpleRateThrottle):
     """Replaces SimpleRateThrottle's read-modify-write history with one atomic counter."""
 
-    cache: object
-    timer: object
+    window_ends_at = 0.0
     num_requests: int | None
     duration: int | None
 
     def allow_request(self, request, view) -> bool:
-        if self.rate is None:  # type: ignore[attr-defined]
+        if self.rate is None:
             return True
-        key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        key = self.get_cache_key(request, view)
         if key is None:
             return True
-        now = self.timer()  # type: ignore[operator]
+        self.now = self.timer()
         duration = self.duration or 1
-        window = int(now // duration)
+        window = int(self.now // duration)
         self.window_ends_at = (window + 1) * duration
-        self.now = now
         counter_key = f"{key}:{window}"
         # The counter outlives its window a little so a request at the very end still finds it.
-        self.cache.add(counter_key, 0, duration + 5)  # type: ignore[attr-defined]
+        self.cache.add(counter_key, 0, duration + 5)
         try:
-            count = self.cache.incr(counter_key)  # type: ignore[attr-defined]
+            count = self.cache.incr(counter_key)
         except ValueError:  # evicted between add and incr: start it again
-            self.cache.add(counter_key, 0, duration + 5)  # type: ignore[attr-defined]
-            count = self.cache.incr(counter_key)  # type: ignore[attr-defined]
+            self.cache.add(counter_key, 0, duration + 5)
+            count = self.cache.incr(counter_key)
         return count <= (self.num_requests or 0)
 
     def wait(self) -> float:
         return max(1, math.ceil(self.window_ends_at - self.now))
 
 
-class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
+class AnonRateThrottle(FixedWindowThrottle, throttling.AnonRateThrottle):
     """Anonymous callers, per client address (``NUM_PROXIES`` decides which one)."""
 
 
-class UserRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
+class UserRateThrottle(FixedWindowThrottle, throttling.UserRateThrottle):
     """DRF's per-user rate, for authenticated users only: anonymous callers are counted once,
     by ``AnonRateThrottle`` (DRF's class would count them twice, a cache round trip each)."""
 
@@ -65,7 +63,7 @@ class UserRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class ScopedRateThrottle(FixedWindowMixin, throttling.ScopedRateThrottle):
+class ScopedRateThrottle(FixedWindowThrottle, throttling.ScopedRateThrottle):
     """Per view ``throttle_scope`` (``auth``: register, login, logout), per user or address."""
 
     def allow_request(self, request, view) -> bool:

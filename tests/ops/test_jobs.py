@@ -106,9 +106,13 @@ def test_housekeeping_is_enqueued_once_per_slot_and_only_after_commit(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_claim_enqueues_nothing():
-    with pytest.raises(RuntimeError), transaction.atomic():
-        jobs.schedule_periodic()
-        raise RuntimeError("the surrounding transaction fails")
+    def claim_then_fail() -> None:
+        with transaction.atomic():
+            jobs.schedule_periodic()
+            raise RuntimeError("the surrounding transaction fails")
+
+    with pytest.raises(RuntimeError):
+        claim_then_fail()
     assert not DBTaskResult.objects.exists()
     assert not PeriodicSlot.objects.exists()
     assert jobs.schedule_periodic() is True
