@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help install install-prod run migrate seed test test-postgres lint fmt schema serve clients bench clean
+.PHONY: help install install-prod run migrate seed test test-postgres lint fmt schema serve worker clients bench clean
 
 help:
 	@echo "make run      install, migrate, load demo data and serve on $(HOST):$(PORT) (PORT=...)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint     ruff, format check, import contracts, mypy, migrations check, schema drift"
 	@echo "make schema   regenerate openapi/schema.yaml"
 	@echo "make serve    production server (gunicorn) with config/gunicorn.conf.py (env: docs/deploy.md)"
+	@echo "make worker   production job worker (run one or more per host beside make serve)"
 	@echo "make clients  generate the Python client and TypeScript types into clients/generated/"
 
 $(PY):
@@ -41,7 +42,10 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The dev server and the job worker together, one command: Ctrl-C stops both.
 run: seed
+	@$(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
@@ -76,6 +80,13 @@ serve: install-prod
 	@if [ "$(MIGRATE)" = "1" ]; then DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py migrate --noinput; fi
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn --config config/gunicorn.conf.py
+
+# Production job worker (webhook deliveries, housekeeping): run it beside `make serve`, as many
+# per host and on as many hosts as needed; they share one queue in PostgreSQL (docs/deploy.md).
+worker: install-prod
+	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is not set (50+ random characters): see docs/deploy.md"; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "ALLOWED_HOSTS is not set: see docs/deploy.md"; exit 1; }
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py worker --no-reload
 
 # Clients from the committed schema: Python (openapi-python-client) and TypeScript types
 # (openapi-typescript, pinned in package.json, installed from package-lock.json).

@@ -12,6 +12,7 @@ from rest_framework import exceptions
 from core import exceptions as domain
 
 from .errors import Conflict
+from .request_id import get_request_id
 
 
 def domain_to_api(exc: domain.DomainError) -> exceptions.APIException:
@@ -35,4 +36,7 @@ def exception_handler(exc, context):
         exc = domain_to_api(exc)
     elif isinstance(exc, ProtectedError):
         exc = Conflict("Other records still depend on this one.", "protected")
-    return standardized_exception_handler(exc, context)
+    response = standardized_exception_handler(exc, context)
+    if response is not None and response.status_code >= 500 and isinstance(response.data, dict):
+        response.data["request_id"] = get_request_id()  # every 5xx body names its request
+    return response

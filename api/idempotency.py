@@ -24,12 +24,16 @@ Rules:
   ``idempotency_request_in_progress`` (retry later to get the replay); so concurrent requests
   with one key charge at most once, across workers (the keys live in the database).
 - A request that fails with a server error releases its key so the client can retry.
+- A key still ``in_progress`` after ``settings.IDEMPOTENCY_STALE_SECONDS`` (longer than any
+  request may run: the server's timeout kills it first) belongs to a request whose worker died;
+  the next retry with the same request takes it over and runs, so it is charged once.
 """
 
 import functools
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -98,11 +102,28 @@ def _claim(*, user, key: str, scope: str, fingerprint: str) -> IdempotencyKey | 
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReused(field=HEADER)
         if record.state != IdempotencyKey.State.COMPLETED:
+            if _reclaim_abandoned(record):
+                return record
             raise IdempotencyRequestInProgress(field=HEADER)
         response = Response(record.response_body, status=record.response_status)
         response[REPLAY_HEADER] = "true"
         return response
     raise IdempotencyRequestInProgress(field=HEADER)
+
+
+def _reclaim_abandoned(record: IdempotencyKey) -> bool:
+    """Take over a key left ``in_progress`` longer than IDEMPOTENCY_STALE_SECONDS: its request
+    was killed with its worker (its transaction rolled back, nothing charged). One conditional
+    UPDATE, so of several concurrent retries exactly one wins; the others get the 409."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_STALE_SECONDS)
+    if record.created_at >= stale_before:
+        return False
+    won = IdempotencyKey.objects.filter(
+        pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS, created_at=record.created_at
+    ).update(created_at=now)
+    record.created_at = now
+    return won == 1
 
 
 def _complete(record: IdempotencyKey, response: Response) -> None:

@@ -1,27 +1,16 @@
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers. Outside the API (no auth, no
-    throttling)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+from .request_id import get_request_id
 
 
 def _error(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse(
-        {
-            "type": "client_error" if status < 500 else "server_error",
-            "errors": [{"code": code, "detail": detail, "attr": None}],
-        },
-        status=status,
-    )
+    body: dict = {
+        "type": "client_error" if status < 500 else "server_error",
+        "errors": [{"code": code, "detail": detail, "attr": None}],
+    }
+    if status >= 500:  # the id an operator finds the logged traceback by
+        body["request_id"] = get_request_id()
+    return JsonResponse(body, status=status)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -11,6 +11,7 @@ Workers keep no state between requests (tokens, throttles and the cache live in 
 and Redis), so any number of them on any number of hosts can serve behind a load balancer.
 """
 
+import glob
 import multiprocessing
 import os
 
@@ -78,3 +79,19 @@ if _env("GUNICORN_CONTROL_SOCKET", ""):
     control_socket = _env("GUNICORN_CONTROL_SOCKET", "")
 else:
     control_socket_disable = True
+
+
+# Prometheus multiprocess mode (api/metrics.py): each worker writes its samples into
+# PROMETHEUS_MULTIPROC_DIR; start from an empty directory and drop a dead worker's gauges.
+if _env("PROMETHEUS_MULTIPROC_DIR", ""):
+
+    def on_starting(server):
+        directory = _env("PROMETHEUS_MULTIPROC_DIR", "")
+        os.makedirs(directory, exist_ok=True)
+        for path in glob.glob(os.path.join(directory, "*.db")):
+            os.remove(path)
+
+    def child_exit(server, worker):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request id, request log line and HTTP metrics for every response (api/middleware.py).
+    "api.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -76,6 +78,10 @@ MIDDLEWARE = [
 # Jobs (webhook deliveries, housekeeping) go through Django's task API with the database backend:
 # nothing else to run on the SQLite default; workers on several hosts share one queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker (manage.py worker) enqueues housekeeping once per interval; finished job records
+# are kept this many days.
+HOUSEKEEPING_INTERVAL_SECONDS = int(env("HOUSEKEEPING_INTERVAL_SECONDS", "300") or 300)
+JOB_RESULTS_KEEP_DAYS = int(env("JOB_RESULTS_KEEP_DAYS", "7") or 7)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -135,7 +141,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: a Redis outage means cache misses and unthrottled requests, never 500s.
+            "BACKEND": "api.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mythos",
         }
@@ -195,9 +202,9 @@ REST_FRAMEWORK = {
         "api.ordering.StableOrderingFilter",  # ties broken by primary key, on every list
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "api.throttling.AnonRateThrottle",
         "api.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "api.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", "300/min"),
@@ -270,12 +277,35 @@ REPUTATION_PRIOR_WEIGHT = 5
 TRUST_EMA_ALPHA = 0.3
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+# A key still in progress after this long belongs to a request killed with its worker: a retry
+# takes it over. Must exceed the longest a request may run (GUNICORN_TIMEOUT, 30 s).
+IDEMPOTENCY_STALE_SECONDS = int(env("IDEMPOTENCY_STALE_SECONDS", "60") or 60)
 
+# /metrics: open while DEBUG is on; otherwise served only with "Authorization: Bearer <token>",
+# and not at all (404) without a token.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
+# One JSON object per line on stdout, each with the request id of the request it belongs to
+# (api/request_id.py); LOG_FORMAT=plain for a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "api.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if env("LOG_FORMAT") == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

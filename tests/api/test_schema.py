@@ -63,7 +63,7 @@ def test_docs_are_served_offline(client):
 def test_healthz(client):
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "database": "ok"}
+    assert r.json() == {"status": "ok", "database": "ok", "migrations": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db

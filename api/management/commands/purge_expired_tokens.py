@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
-from django.utils import timezone
-from knox.models import AuthToken
+
+from api.auth.services import auth_tokens_purge_expired
 
 
 class Command(BaseCommand):
-    help = "Delete expired API tokens (run daily; requests refuse them anyway)."
+    help = "Delete expired API tokens (the job worker's housekeeping does it every few minutes)."
 
     def handle(self, *args, **options):
-        deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+        deleted = auth_tokens_purge_expired()
         self.stdout.write(f"Deleted {deleted} expired token(s).")

@@ -1,0 +1,90 @@
+"""The Redis cache, failing open: a Redis outage must never turn into 500s.
+
+Every operation that cannot reach Redis is logged, counted in
+``mythos_cache_errors_total{operation}`` and answered as a miss (reads), a no-op (writes) or a
+fresh counter (``incr``), so throttles let requests through and cached counts are recomputed.
+After a failure the backend does not try Redis again for ``OPTIONS["retry_after_seconds"]``
+(default 1 s), so a Redis that hangs costs each request nothing while it is down; redis-py
+reconnects on the next try, so everything resumes without a restart when Redis returns.
+"""
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from .metrics import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+# Fail fast: no client-side retries (each would add a backoff to every request while Redis is
+# down) and short socket timeouts. Overridable in the cache's OPTIONS.
+DEFAULT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
+
+class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS", {}))
+        self.retry_after_seconds = float(options.pop("retry_after_seconds", 1.0))
+        options = {**DEFAULT_OPTIONS, "retry": Retry(NoBackoff(), 0), **options}
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._down_until = 0.0
+
+    def _call(self, operation: str, fallback: Any, method, *args, **kwargs) -> Any:
+        if time.monotonic() < self._down_until:
+            CACHE_ERRORS.labels(operation=operation).inc()
+            return fallback
+        try:
+            return method(*args, **kwargs)
+        except RedisError as exc:
+            self._down_until = time.monotonic() + self.retry_after_seconds
+            CACHE_ERRORS.labels(operation=operation).inc()
+            logger.warning(
+                "cache unavailable, failing open",
+                extra={"operation": operation, "error": repr(exc)},
+            )
+            return fallback
+
+    def ping(self) -> None:
+        """Reach Redis now (raises RedisError when it is down): for /readyz, never fails open."""
+        self._cache.get_client(write=True).ping()  # type: ignore[attr-defined]
+        self._down_until = 0.0
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", False, super().add, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", None, super().set, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        # A counter whose store is down counts from nothing: throttles let the request through.
+        return self._call("incr", delta, super().incr, key, delta, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", [], super().set_many, data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._call("clear", False, super().clear)

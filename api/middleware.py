@@ -1,0 +1,54 @@
+"""Per-request plumbing outside any view: the request id, the request log line and the HTTP
+metrics. First in MIDDLEWARE, so it sees every response (errors, 404s, throttles included)."""
+
+import logging
+import time
+
+from django.http import HttpRequest, HttpResponse
+
+from .metrics import HTTP_LATENCY, HTTP_REQUESTS, route_template
+from .request_id import HEADER, request_id_from, reset_request_id, set_request_id
+
+logger = logging.getLogger("api.request")
+
+# Probes and scrapes arrive every few seconds from every balancer and Prometheus: logged at
+# DEBUG so they do not drown the requests people make.
+QUIET_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
+
+
+class ObservabilityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get(HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = set_request_id(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            elapsed = time.perf_counter() - started
+            response[HEADER] = request_id
+            match = getattr(request, "resolver_match", None)
+            route = route_template(match.route if match else None)
+            HTTP_REQUESTS.labels(
+                route=route, method=request.method, status=response.status_code
+            ).inc()
+            HTTP_LATENCY.labels(route=route, method=request.method).observe(elapsed)
+            logger.log(
+                logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            return response
+        finally:
+            reset_request_id(token)

@@ -1,0 +1,183 @@
+"""The job worker: housekeeping, its once-per-slot schedule, jobs after commit, and two
+workers sharing one queue without running a job twice (PostgreSQL)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from knox.models import AuthToken
+
+from api import jobs
+from api.models import PeriodicSlot
+from economy.models import IdempotencyKey
+from tests.factories import UserFactory
+from tests.ops import jobs as test_jobs
+
+
+def run_worker() -> None:
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def key(user, name: str, *, state: str, age: timedelta) -> IdempotencyKey:
+    return IdempotencyKey.objects.create(
+        user=user,
+        key=name,
+        scope="s",
+        fingerprint="f",
+        state=state,
+        created_at=timezone.now() - age,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_housekeeping_on_the_worker_removes_only_what_is_past_its_time(settings):
+    user = UserFactory()
+    live_token, _ = AuthToken.objects.create(user, expiry=timedelta(hours=1))
+    dead_token, _ = AuthToken.objects.create(user, expiry=timedelta(hours=1))
+    AuthToken.objects.filter(pk=dead_token.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    stale = settings.IDEMPOTENCY_STALE_SECONDS
+    kept = [
+        key(user, "fresh-done", state="completed", age=timedelta(hours=1)),
+        key(user, "running", state="in_progress", age=timedelta(seconds=stale - 5)),
+    ]
+    key(
+        user, "old-done", state="completed", age=settings.IDEMPOTENCY_KEY_TTL + timedelta(minutes=1)
+    )
+    key(user, "crashed", state="in_progress", age=timedelta(seconds=stale + 5))
+
+    assert jobs.schedule_periodic() is True
+    run_worker()
+
+    assert list(AuthToken.objects.values_list("pk", flat=True)) == [live_token.pk]
+    assert set(IdempotencyKey.objects.values_list("key", flat=True)) == {k.key for k in kept}
+    result = DBTaskResult.objects.get(task_path="api.jobs.housekeeping")
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {
+        "auth_tokens_purge_expired": 1,
+        "idempotency_keys_purge": 1,
+        "idempotency_keys_release_stale": 1,
+        "job_results_prune": 0,
+        "periodic_slots_prune": 0,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_job_records_and_slots_are_pruned(settings):
+    test_jobs.always_fails.enqueue()
+    run_worker()
+    long_ago = timezone.now() - timedelta(days=settings.JOB_RESULTS_KEEP_DAYS, minutes=1)
+    DBTaskResult.objects.update(finished_at=long_ago)
+    PeriodicSlot.objects.create(job="housekeeping", slot=1)
+    PeriodicSlot.objects.update(created_at=long_ago)
+    assert jobs.housekeeping.call() == {
+        "auth_tokens_purge_expired": 0,
+        "idempotency_keys_purge": 0,
+        "idempotency_keys_release_stale": 0,
+        "job_results_prune": 1,
+        "periodic_slots_prune": 1,
+    }
+
+
+@pytest.mark.django_db
+def test_housekeeping_is_enqueued_once_per_slot_and_only_after_commit(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.HOUSEKEEPING_INTERVAL_SECONDS = 300
+    t0 = timezone.now().replace(minute=0, second=1, microsecond=0)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert jobs.schedule_periodic(now=t0) is True
+    assert not DBTaskResult.objects.exists()  # nothing is queued before the commit
+    for callback in callbacks:
+        callback()
+    assert DBTaskResult.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        # Every other worker asking during the same slot gets nothing to do.
+        assert jobs.schedule_periodic(now=t0 + timedelta(seconds=200)) is False
+        assert jobs.schedule_periodic(now=t0) is False
+        # The next slot is due again.
+        assert jobs.schedule_periodic(now=t0 + timedelta(seconds=300)) is True
+    assert DBTaskResult.objects.filter(task_path="api.jobs.housekeeping").count() == 2
+    assert PeriodicSlot.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_claim_enqueues_nothing():
+    def claim_then_fail() -> None:
+        with transaction.atomic():
+            jobs.schedule_periodic()
+            raise RuntimeError("the surrounding transaction fails")
+
+    with pytest.raises(RuntimeError):
+        claim_then_fail()
+    assert not DBTaskResult.objects.exists()
+    assert not PeriodicSlot.objects.exists()
+    assert jobs.schedule_periodic() is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_command_schedules_housekeeping_and_runs_it():
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    # The scheduler claimed the slot as the worker started (and stopped with it); the job may
+    # have been queued after that batch had looked, so one more pass runs it.
+    assert PeriodicSlot.objects.count() == 1
+    run_worker()
+    assert DBTaskResult.objects.get(task_path="api.jobs.housekeeping").status == "SUCCESSFUL"
+
+
+JOBS = 60
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_run_the_same_job_twice():
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE ops_job_runs (n integer PRIMARY KEY, worker bigint NOT NULL)")
+    try:
+        for n in range(JOBS):
+            test_jobs.record_run.enqueue(n, pause=0.02)
+        barrier = threading.Barrier(2)
+        errors: list = []
+
+        def work(worker_id: str) -> None:
+            try:
+                barrier.wait(timeout=10)
+                Worker(
+                    queue_names=["default"],
+                    interval=0,
+                    batch=True,
+                    backend_name="default",
+                    startup_delay=False,
+                    max_tasks=None,
+                    worker_id=worker_id,
+                    excluded_queue_names=[],
+                ).run()
+            except Exception as exc:  # surfaced below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+
+        assert errors == []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, worker FROM ops_job_runs")
+            runs = cursor.fetchall()
+        assert sorted(n for n, _ in runs) == list(range(JOBS))  # each job ran, once
+        assert len({w for _, w in runs}) == 2  # and both workers took a share
+        statuses = list(DBTaskResult.objects.values_list("status", flat=True))
+        assert statuses == ["SUCCESSFUL"] * JOBS
+        claims = list(DBTaskResult.objects.values_list("worker_ids", flat=True))
+        assert sorted({tuple(ids) for ids in claims}) == [("w0",), ("w1",)]  # one claim each
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE ops_job_runs")
