@@ -19,6 +19,9 @@ SECRET_KEY = env("SECRET_KEY") or secrets.token_urlsafe(64)
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
+# Each run's cache keys apart (bench/run.py sets a fresh prefix), so nothing needs flushing.
+CACHES["default"]["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX") or "mythos-bench"  # noqa: F405
+
 # Persistent connections, as a production deployment behind gunicorn would use.
 for _db in DATABASES.values():  # noqa: F405
     _db["CONN_MAX_AGE"] = 60
