@@ -22,8 +22,10 @@ BUYERS = 256
 CHAINS = 64
 # Listings cost at most this; each bench buyer gets TOP_UP_CENTS more (a grant entry, so the
 # ledger invariants hold) to afford every purchase of a long run.
-MAX_COST_CENTS = 100
+MAX_COST_CENTS = 100_00
 TOP_UP_CENTS = 1_000_000_00
+# Enough listings that 2 x 3 runs of a fast side never run out of fresh (buyer, listing) pairs.
+MAX_LISTINGS = 8000
 # Pair indices below this are kept for the in-process query count, the load starts above.
 RESERVED_PAIRS = 64
 
@@ -112,12 +114,14 @@ def prepare(path: Path) -> None:
         a = core_services.assistant_create(owner=owner, name=f"bench-buyer-{b}")
         buyers.append({"id": a.pk, "owner": owner.pk})
     _top_up([b["id"] for b in buyers])
-    # Cheap paid listings, spread over the table (not only the newest).
+    # Paid listings (up to MAX_COST_CENTS), spread over the table (not only the newest).
     paid = PromptTokenListing.objects.filter(
         is_active=True, token_cost_cents__gt=0, token_cost_cents__lte=MAX_COST_CENTS
     )
     top = paid.aggregate(m=Max("pk"))["m"] or 0
-    listings = list(paid.filter(pk__lte=top).order_by("-pk").values_list("pk", flat=True)[:4000])
+    listings = list(
+        paid.filter(pk__lte=top).order_by("-pk").values_list("pk", flat=True)[:MAX_LISTINGS]
+    )
     # Public prompts not for sale, to rate (any assistant may rate those).
     rate_prompts = list(
         Prompt.objects.filter(is_public=True)
