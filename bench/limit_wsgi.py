@@ -694,26 +694,25 @@ class LimitApp:
                 raise not_found() from None
             raise
         score = reputation_trust_score(re_, aa)
-        row = (
-            self.db()
-            .execute(
-                rating_sql(),
-                {
-                    "prompt": prompt_id,
-                    "rater": rater,
-                    "user": user_id,
-                    "staff": staff,
-                    "re": re_,
-                    "aa": aa,
-                    "urt": Jsonb(user_tags),
-                    "st": Jsonb(symbolic_tags),
-                    "score": score,
-                    "prior": float(REPUTATION_PRIOR_WEIGHT) * float(REPUTATION_PRIOR_MEAN),
-                    "weight": float(REPUTATION_PRIOR_WEIGHT),
-                },
-            )
-            .fetchone()
-        )
+        params = {
+            "prompt": prompt_id,
+            "rater": rater,
+            "user": user_id,
+            "staff": staff,
+            "re": re_,
+            "aa": aa,
+            "urt": Jsonb(user_tags),
+            "st": Jsonb(symbolic_tags),
+            "score": score,
+            "prior": float(REPUTATION_PRIOR_WEIGHT) * float(REPUTATION_PRIOR_MEAN),
+            "weight": float(REPUTATION_PRIOR_WEIGHT),
+        }
+        try:
+            row = self.db().execute(rating_sql(), params).fetchone()
+        except psycopg.errors.UniqueViolation:
+            # A concurrent rating by the same rater committed while this statement waited on
+            # the prompt's lock, after its snapshot: again, with a snapshot that sees it.
+            row = self.db().execute(rating_sql(), params).fetchone()
         assert row is not None
         found, author_owner, rater_owner, entry_id, created_at, counted = row[:6]
         if not found:
@@ -756,6 +755,10 @@ class LimitApp:
                 raise Refused(400, "invalid", "A JSON object of at most 64 KiB.", "memory_snapshot")
             delta = _number(body, "belief_delta", -1.0, 1.0)
             expected = body.get("expected_step")
+            if expected is not None and (
+                isinstance(expected, bool) or not isinstance(expected, int) or expected < 0
+            ):
+                raise Refused(400, "invalid", "A valid integer is required.", "expected_step")
             if "mutation" in body:
                 raise Refused(400, "invalid", "The limit makes no mutations.", "mutation")
         except Refused:

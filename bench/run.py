@@ -467,7 +467,7 @@ def markdown(report: dict) -> str:
         lines += [
             f"**{size}, PostgreSQL**: API and limit served by the same gunicorn command "
             f"({r['workers']} sync workers), {r['clients']} locust clients, {r['seconds_per_run']} s "
-            f"per run, {r['pairs']} alternated pairs per scenario"
+            f"per run, {r['pairs']} alternated pair(s) per scenario"
             + (f"; seeded in {r['seed_seconds']} s" if r["seed_seconds"] else "")
             + ".",
             "",

@@ -7,6 +7,7 @@ must only be present). PostgreSQL only: the limit's SQL is PostgreSQL's."""
 import io
 import json
 import re
+import threading
 from io import StringIO
 
 import orjson
@@ -369,3 +370,54 @@ def test_the_limit_formulas_use_the_settings_of_the_api():
     assert limit_wsgi.REPUTATION_WEIGHTS == settings.REPUTATION_WEIGHTS
     assert limit_wsgi.REPUTATION_PRIOR_MEAN == settings.REPUTATION_PRIOR_MEAN
     assert limit_wsgi.REPUTATION_PRIOR_WEIGHT == settings.REPUTATION_PRIOR_WEIGHT
+
+
+@committed
+def test_the_limit_rates_like_the_api_when_one_rater_rates_twice_at_once():
+    """Both ratings wait on the prompt's lock with their snapshots taken; the second must see
+    the first's entry (replace it: 200) as the API's fresh per-statement read does."""
+    w = world()
+    prompt, rater, token = w["paid_prompt"], w["buyer"], w["tokens"]["buyer"]
+    body = {"rater": rater, "ritual_effectiveness": 0.5, "assistant_approval": 0.5}
+    apps = [_limit_app(), _limit_app()]
+    dsn = apps[0].dsn
+    results: list = [None, None]
+    with psycopg.connect(dsn) as locker:
+        locker.execute("SELECT 1 FROM core_prompt WHERE id = %s FOR UPDATE", [prompt])
+
+        def rate(i: int) -> None:
+            try:
+                results[i] = call_limit(
+                    apps[i], "POST", f"/api/v1/prompts/{prompt}/rate/", body, token
+                )
+            except Exception as exc:  # surfaced by the assertion below
+                results[i] = exc
+
+        threads = [threading.Thread(target=rate, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            waiting = 0
+            for _ in range(600):
+                waiting = watcher.execute(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                ).fetchone()[0]
+                if waiting >= 2:
+                    break
+                threading.Event().wait(0.05)
+            assert waiting >= 2
+        locker.rollback()  # let both go
+        for t in threads:
+            t.join(timeout=30)
+    for app in apps:
+        app.conn.close()
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sorted(r[0] for r in results) == [200, 201], results
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM economy_promptreputationscore WHERE prompt_id = %s", [prompt]
+        )
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("SELECT rating_count FROM core_prompt WHERE id = %s", [prompt])
+        assert cursor.fetchone()[0] == 1
