@@ -1,9 +1,9 @@
 """Django-side steps of the bench, run as ``python -m bench.tasks <step> <fixtures.json>`` with
 ``DJANGO_SETTINGS_MODULE=config.settings.bench`` against the bench database:
 
-- ``prepare``: bench users with API tokens, buyer assistants (wallets through the service),
-  cheap paid listings to buy, prompts to rate, chains to step; written to the fixtures file
-  the load generator reads.
+- ``prepare``: bench users with API tokens, buyer assistants (wallets through the service,
+  topped up by a grant), cheap paid listings to buy, prompts to rate, chains to step; written
+  to the fixtures file the load generator reads.
 - ``queries``: each scenario once in-process under CaptureQueriesContext: queries per request.
 - ``invariants``: the ledger invariants of the economy, checked after the load.
 """
@@ -20,32 +20,53 @@ import django
 BENCH_USERS = 16
 BUYERS = 256
 CHAINS = 64
-# Each buyer can afford this many purchases at the highest cost picked below.
-MAX_COST_CENTS = 100
+# Listings cost at most this; each bench buyer gets TOP_UP_CENTS more (a grant entry, so the
+# ledger invariants hold) to afford every purchase of a long run.
+MAX_COST_CENTS = 100_00
+TOP_UP_CENTS = 1_000_000_00
+# Enough listings that 2 x 3 runs of a fast side never run out of fresh (buyer, listing) pairs.
+MAX_LISTINGS = 8000
 # Pair indices below this are kept for the in-process query count, the load starts above.
 RESERVED_PAIRS = 64
 
 
 def scenario_urls(fx: dict[str, Any]) -> dict[str, str]:
+    """The read scenarios: the same paths on the API and on the limit (bench/limit_wsgi.py)."""
     return {
         "market_list": "/api/v1/market/prompts/?ordering=-trust&page_size=50",
-        "limit_market_list": "/bench/limit/market/?ordering=-trust&page_size=50",
         "reputation": f"/api/v1/prompts/{fx['hot_prompt']}/reputation/",
-        "reflections": f"/api/v1/train/chains/{fx['hot_chain']}/reflections/",
     }
 
 
+def pair_capacity(fx: dict[str, Any], scenario: str) -> int:
+    """How many writes of a scenario have distinct (buyer, target) pairs; bench/run.py gives
+    each run its own slice of them."""
+    buyers = len(fx["buyers"])
+    if scenario in ("buy", "buy_hot"):
+        return buyers * (len(fx["listings"]) // 2)
+    if scenario == "rate":
+        return buyers * len(fx["rate_prompts"])
+    return 10**9  # steps never collide: every chain takes any number of steps
+
+
 def write_request(fx: dict[str, Any], scenario: str, j: int) -> tuple[str, dict, str]:
-    """The j-th write of a scenario: (path, JSON body, token). Pairs never repeat: buyer j % B
-    buys listing (j // B + 7b) mod L, so one buyer never buys one listing twice, and
-    consecutive (hence concurrent) requests come from distinct buyers."""
+    """The j-th write of a scenario: (path, JSON body, token). Pairs never repeat below
+    ``pair_capacity``: for ``buy`` buyer j % B buys listing (j // B + 7b) mod L of the first
+    half of the listings, so one buyer never buys one listing twice and consecutive (hence
+    concurrent) requests come from distinct buyers and listings; for ``buy_hot`` the B buyers
+    in turn all buy listing (j // B) of the second half, so the concurrent requests queue on
+    one listing row."""
     buyers = fx["buyers"]
     b = j % len(buyers)
     rnd = j // len(buyers)
     buyer = buyers[b]
     token = fx["tokens"][str(buyer["owner"])]
+    half = len(fx["listings"]) // 2
     if scenario == "buy":
-        listing = fx["listings"][(rnd + 7 * b) % len(fx["listings"])]
+        listing = fx["listings"][(rnd + 7 * b) % half]
+        return f"/api/v1/market/prompts/{listing}/buy/", {"buyer": buyer["id"]}, token
+    if scenario == "buy_hot":
+        listing = fx["listings"][half + rnd % half]
         return f"/api/v1/market/prompts/{listing}/buy/", {"buyer": buyer["id"]}, token
     if scenario == "rate":
         prompt = fx["rate_prompts"][(rnd + 13 * b) % len(fx["rate_prompts"])]
@@ -92,12 +113,15 @@ def prepare(path: Path) -> None:
         owner = users[b % BENCH_USERS]
         a = core_services.assistant_create(owner=owner, name=f"bench-buyer-{b}")
         buyers.append({"id": a.pk, "owner": owner.pk})
-    # Cheap paid listings, spread over the table (not only the newest).
+    _top_up([b["id"] for b in buyers])
+    # Paid listings (up to MAX_COST_CENTS), spread over the table (not only the newest).
     paid = PromptTokenListing.objects.filter(
         is_active=True, token_cost_cents__gt=0, token_cost_cents__lte=MAX_COST_CENTS
     )
     top = paid.aggregate(m=Max("pk"))["m"] or 0
-    listings = list(paid.filter(pk__lte=top).order_by("-pk").values_list("pk", flat=True)[:4000])
+    listings = list(
+        paid.filter(pk__lte=top).order_by("-pk").values_list("pk", flat=True)[:MAX_LISTINGS]
+    )
     # Public prompts not for sale, to rate (any assistant may rate those).
     rate_prompts = list(
         Prompt.objects.filter(is_public=True)
@@ -137,6 +161,26 @@ def prepare(path: Path) -> None:
     )
 
 
+def _top_up(assistant_ids: list[int]) -> None:
+    from django.db import transaction
+    from django.db.models import F
+
+    from economy.models import LedgerEntry, Wallet
+
+    with transaction.atomic():
+        wallets = Wallet.objects.filter(assistant_id__in=assistant_ids)
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.GRANT,
+                payee_id=pk,
+                amount_cents=TOP_UP_CENTS,
+                reference="bench:top-up",
+            )
+            for pk in wallets.values_list("pk", flat=True)
+        )
+        wallets.update(balance_cents=F("balance_cents") + TOP_UP_CENTS)
+
+
 def _assistant(pk: int):
     from core.models import Assistant
 
@@ -157,7 +201,7 @@ def queries(path: Path, out: Path) -> None:
         with CaptureQueriesContext(connection) as ctx:
             r = client.get(url)
         counts[name] = {"queries": len(ctx.captured_queries), "status": r.status_code}
-    for j, name in enumerate(("buy", "rate", "step")):
+    for j, name in enumerate(("buy", "buy_hot", "rate", "step")):
         for k in range(2):  # the second call is the one counted (caches warm, like the load)
             url, body, token = write_request(fx, name, j * 4 + k)
             with CaptureQueriesContext(connection) as ctx:

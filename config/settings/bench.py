@@ -1,5 +1,6 @@
 """Benchmark settings: production-like (DEBUG off, no toolbar, no browsable API) on a bench
-database, with the limit view mounted beside the API and throttling effectively off.
+database, with throttling effectively off. The limit it is measured against is a separate
+plain WSGI app (bench/limit_wsgi.py).
 
 Used by ``make bench`` (bench/run.py). Never for serving users: the secret key is generated
 per run unless SECRET_KEY is set, and only loopback hosts are allowed.
@@ -17,7 +18,9 @@ warnings.filterwarnings("ignore", message="No directory at")
 SECRET_KEY = env("SECRET_KEY") or secrets.token_urlsafe(64)
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-ROOT_URLCONF = "config.urls_bench"
+
+# Each run's cache keys apart (bench/run.py sets a fresh prefix), so nothing needs flushing.
+CACHES["default"]["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX") or "mythos-bench"  # noqa: F405
 
 # Persistent connections, as a production deployment behind gunicorn would use.
 for _db in DATABASES.values():  # noqa: F405

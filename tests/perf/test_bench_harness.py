@@ -1,0 +1,104 @@
+"""The bench harness's own bookkeeping, untimed: write runs never repeat a purchase, the hot
+scenario queues its concurrent buyers on one listing, and the report puts ``api / limit`` with
+its spread and target first."""
+
+from bench import run
+from bench.tasks import pair_capacity, write_request
+
+FX = {
+    "buyers": [{"id": 100 + b, "owner": b % 2} for b in range(4)],
+    "tokens": {"0": "t0", "1": "t1"},
+    "listings": list(range(1, 41)),
+    "rate_prompts": [97, 98],
+    "chains": [{"id": 99, "owner": 0}],
+}
+
+
+def _pairs(scenario: str, js) -> list[tuple[str, int]]:
+    return [(path, body["buyer"]) for path, body, _ in (write_request(FX, scenario, j) for j in js)]
+
+
+def test_every_run_buys_pairs_no_other_run_buys():
+    runs = 6
+    every: list = []
+    for scenario in ("buy", "buy_hot"):
+        capacity = pair_capacity(FX, scenario)
+        starts = run.slices(FX, scenario, runs)
+        width = capacity // runs
+        assert starts == [i * width for i in range(runs)]
+        every += _pairs(scenario, range(starts[0], starts[-1] + width))
+    assert len(every) == 2 * (pair_capacity(FX, "buy") // runs) * runs
+    assert len(set(every)) == len(every)
+
+
+def test_buy_spreads_concurrent_requests_and_buy_hot_queues_them_on_one_listing():
+    concurrent = _pairs("buy", range(4))
+    assert len({path for path, _ in concurrent}) == 4
+    assert len({buyer for _, buyer in concurrent}) == 4
+    hot = _pairs("buy_hot", range(4))
+    assert len({path for path, _ in hot}) == 1
+    assert len({buyer for _, buyer in hot}) == 4
+    cold = {p for p, _ in _pairs("buy", range(80))}
+    assert cold.isdisjoint({p for p, _ in _pairs("buy_hot", range(80))})
+
+
+def _run(rps: float, p95: float = 10.0, failures: int = 0) -> dict:
+    return {"rps": rps, "p95_ms": p95, "p50_ms": 5.0, "failures": failures, "requests": 100}
+
+
+def test_the_report_leads_with_api_over_limit_its_spread_and_target():
+    ratios = [0.3, 0.4, 0.5]
+    report = {
+        "started": "2026-11-21 10:00 UTC",
+        "machine": {"cpus": 2, "memory_mib": 4096, "load_average_at_start": [0.1, 0.1, 0.1]},
+        "postgresql": {
+            "small": {
+                "workers": 5,
+                "clients": 8,
+                "seconds_per_run": 5,
+                "pairs": 3,
+                "seed_seconds": None,
+                "ledger_invariants": {"ok": True},
+                "scenarios": {
+                    "buy": {
+                        "label": run.LABELS["buy"],
+                        "queries": 16,
+                        "api": [_run(30), _run(40), _run(50)],
+                        "limit": [_run(100), _run(100), _run(100)],
+                        "ratio": run.spread(ratios),
+                        "target": run.TARGETS["buy"],
+                        "met": False,
+                    }
+                },
+            }
+        },
+        "sqlite": {
+            "small": {
+                "settings": run.SQLITE_SETTINGS,
+                "workers": 5,
+                "clients": 8,
+                "seconds_per_run": 5,
+                "ledger_invariants": {"ok": True},
+                "scenarios": {
+                    "buy": {"label": run.LABELS["buy"], "queries": 16, "api": [_run(20)]}
+                },
+            }
+        },
+    }
+    text = run.markdown(report)
+    assert (
+        "| buy, distinct buyers and listings | 30-50 | 100 | **0.40** (0.30-0.50) | "
+        "≥ 0.35 **missed** | 10 | 10 | 16 | 0 / 0 |"
+    ) in text
+    assert "**small, SQLite** (`make run`'s settings `config.settings.local`" in text
+
+
+def test_seeding_goes_through_one_command():
+    assert run.seed_command("py", "small", ["--x"]) == [
+        "py",
+        "-m",
+        "bench.seed_scale",
+        "--size",
+        "small",
+        "--x",
+    ]
