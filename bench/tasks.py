@@ -73,10 +73,10 @@ def prepare(path: Path) -> None:
     from django.db.models import Max
     from knox.models import AuthToken
 
-    from core import services as core_services
     from core.management.commands.seed_scale import hot_ids
     from core.models import Prompt
     from economy.models import PromptTokenListing
+    from economy.services import assistant_open
     from training.models import SwarmTrainingChain
     from training.services import chain_create
 
@@ -90,7 +90,7 @@ def prepare(path: Path) -> None:
     buyers = []
     for b in range(BUYERS):
         owner = users[b % BENCH_USERS]
-        a = core_services.assistant_create(owner=owner, name=f"bench-buyer-{b}")
+        a = assistant_open(owner=owner, name=f"bench-buyer-{b}")
         buyers.append({"id": a.pk, "owner": owner.pk})
     # Cheap paid listings, spread over the table (not only the newest).
     paid = PromptTokenListing.objects.filter(
@@ -180,7 +180,8 @@ def invariants(out: Path) -> None:
     balance below zero, sum of balances = sum of grants, one licence per (assistant, prompt)."""
     from django.db.models import Count, Sum
 
-    from economy.models import LedgerEntry, PromptLicence, Wallet
+    from core.models import PromptLicence
+    from economy.models import LedgerEntry, Wallet
 
     credits = dict(
         LedgerEntry.objects.filter(payee__isnull=False)

@@ -56,3 +56,8 @@ class UnknownCodexClause(InvalidInput):
 class PromptNotReadable(InvalidInput):
     code = "prompt_not_readable"
     message = "The assistant may not read this prompt's body."
+
+
+class NotLicensed(Forbidden):
+    code = "not_licensed"
+    message = "The assistant needs a licence for this prompt."

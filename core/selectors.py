@@ -1,25 +1,10 @@
-"""Reads of the core domain: what each user may see."""
+"""Reads of the core domain (what each user may see of prompts: ``core.access``)."""
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from .models import Assistant, CodexClause, Prompt, Ritual
-
-
-def prompts_visible_to(user: User | AnonymousUser) -> QuerySet[Prompt]:
-    """Public prompts, plus the user's own private ones; staff see everything.
-
-    A private prompt of another user is simply absent, so its detail is a 404.
-    """
-    qs = Prompt.objects.all()
-    if user.is_authenticated and user.is_staff:
-        return qs
-    if user.is_authenticated:
-        return qs.filter(Q(is_public=True) | Q(author__owner=user))
-    return qs.filter(is_public=True)
-
+from .models import Assistant, CodexClause, Ritual
 
 ASSISTANTS_COUNT_CACHE_KEY = "assistants-count"
 

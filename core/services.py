@@ -1,13 +1,22 @@
 """Writes of the core domain. Keyword-only, one transaction each; they never see a request."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
-from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause
-from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
+from .access import prompt_usable_by, prompts_unusable_by
+from .exceptions import InvalidInput, NotLicensed, PromptNotReadable, UnknownCodexClause
+from .models import (
+    Assistant,
+    CodexClause,
+    Prompt,
+    PromptLicence,
+    PromptVersion,
+    Ritual,
+    RitualStep,
+)
 from .selectors import codex_codes_unknown
 from .signals import prompt_changed, ritual_changed
 
@@ -19,14 +28,9 @@ def codex_clauses_validate(codes: Sequence[str], *, field: str = "codex_clauses"
         raise UnknownCodexClause(f"Unknown codex clause(s): {', '.join(unknown)}.", field=field)
 
 
-@transaction.atomic
 def assistant_create(*, owner: User, name: str, description: str = "") -> Assistant:
-    """An assistant is created with its wallet holding TOKEN_GRANT (a ``grant`` ledger entry)."""
-    from economy.services import wallet_create_with_grant
-
-    assistant = Assistant.objects.create(owner=owner, name=name, description=description)
-    wallet_create_with_grant(assistant=assistant)
-    return assistant
+    """The assistant row alone; ``economy.services.assistant_open`` adds its wallet."""
+    return Assistant.objects.create(owner=owner, name=name, description=description)
 
 
 def assistant_update(*, assistant: Assistant, **fields) -> Assistant:
@@ -58,7 +62,25 @@ def prompt_create(
         forked_from=forked_from,
     )
     prompt.save()
+    prompt_version_create(prompt=prompt, created_by=author)
     return prompt
+
+
+def prompt_version_create(
+    *, prompt: Prompt, created_by: Assistant, message: str = ""
+) -> PromptVersion:
+    """Record the prompt's current text as its version number ``prompt.version``. The caller
+    created the prompt or holds its row lock, so two edits never take the same number."""
+    return PromptVersion.objects.create(
+        prompt=prompt,
+        number=prompt.version,
+        title=prompt.title,
+        body=prompt.body,
+        tags=list(prompt.tags),
+        codex_clauses=list(prompt.codex_clauses),
+        message=message,
+        created_by=created_by,
+    )
 
 
 @transaction.atomic
@@ -80,11 +102,7 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
     read it (its own user's prompt, a free public one, or a licence). The fork is public only
     when its source is public and not for sale: a bought body is not republished by default.
     The source's fork_count goes up by one in the same transaction."""
-    from economy.selectors import prompt_body_readable, prompt_is_for_sale
-
-    if not prompt_body_readable(prompt=prompt, assistant=assistant):
-        from economy.exceptions import NotLicensed
-
+    if not prompt_usable_by(prompt=prompt, assistant=assistant):
         raise NotLicensed()
     fork = prompt_create(
         author=assistant,
@@ -92,7 +110,7 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
         body=prompt.body,
         tags=prompt.tags,
         codex_clauses=prompt.codex_clauses,
-        is_public=prompt.is_public and not prompt_is_for_sale(prompt=prompt),
+        is_public=prompt.is_public and not prompt.is_for_sale,
         forked_from=prompt,
     )
     Prompt.objects.filter(pk=prompt.pk).update(fork_count=F("fork_count") + 1)
@@ -100,10 +118,9 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
 
 
 def _ritual_steps_validate(*, owner: Assistant, steps: Sequence[Prompt]) -> None:
-    from economy.selectors import prompt_body_readable
-
+    unusable = {p.pk for p in prompts_unusable_by(prompts=steps, assistant=owner)}
     for position, prompt in enumerate(steps):
-        if not prompt_body_readable(prompt=prompt, assistant=owner):
+        if prompt.pk in unusable:
             raise PromptNotReadable(
                 f"Step {position}: the ritual's owner may not read prompt {prompt.pk}.",
                 field="steps",
@@ -155,3 +172,34 @@ def codex_clause_create(*, code: str, text: str) -> CodexClause:
     if CodexClause.objects.filter(code=code).exists():
         raise InvalidInput("A clause with this code exists.", code="unique", field="code")
     return CodexClause.objects.create(code=code, text=text)
+
+
+def _newest_version_ids(prompt_ids: Iterable[int]) -> dict[int, int]:
+    """``{prompt_id: id of its newest PromptVersion}`` in one query."""
+    return dict(
+        PromptVersion.objects.filter(
+            prompt_id__in=list(prompt_ids), number=F("prompt__version")
+        ).values_list("prompt_id", "pk")
+    )
+
+
+def licence_grant(*, assistant: Assistant, prompt: Prompt, source: str) -> PromptLicence:
+    """A licence to ``prompt`` for ``assistant`` at the prompt's newest version. Raises
+    IntegrityError when the assistant holds one already (the caller decides what that means)."""
+    version_id = _newest_version_ids([prompt.pk])[prompt.pk]
+    with transaction.atomic():
+        return PromptLicence.objects.create(
+            assistant=assistant, prompt=prompt, version_id=version_id, source=source
+        )
+
+
+def licences_grant(*, assistant_id: int, prompt_ids: Iterable[int], source: str) -> None:
+    """A licence per prompt at its newest version; ones the assistant holds stay as they are."""
+    versions = _newest_version_ids(prompt_ids)
+    PromptLicence.objects.bulk_create(
+        [
+            PromptLicence(assistant_id=assistant_id, prompt_id=pid, version_id=vid, source=source)
+            for pid, vid in versions.items()
+        ],
+        ignore_conflicts=True,
+    )

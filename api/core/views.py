@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, StaffWriteOrReadOnly
 from api.schema import error_response
 from api.viewsets import GenericViewSet, ModelViewSet
-from core import selectors, services
+from core import access, selectors, services
 from core.models import CodexClause, Prompt, Ritual, RitualStep
-from economy.selectors import prompts_annotate_access
+from economy.services import assistant_open
 
 from .filters import AssistantFilter, PromptFilter, RitualFilter
 from .serializers import (
@@ -52,7 +52,7 @@ class AssistantViewSet(
         return obj.owner_id
 
     def perform_create(self, serializer):
-        serializer.instance = services.assistant_create(
+        serializer.instance = assistant_open(
             owner=self.request.user,  # type: ignore[arg-type]
             **serializer.validated_data,
         )
@@ -80,8 +80,8 @@ class PromptViewSet(ModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self):
-        qs = selectors.prompts_visible_to(self.request.user).select_related("author")
-        return prompts_annotate_access(qs, self.request.user)
+        qs = access.prompts_visible_to(self.request.user).select_related("author")
+        return access.prompts_annotate_body_visible(qs, self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from api.core.serializers import PromptSerializer
 from api.fields import ActingAssistantField, BoundedJSONObjectField, MoneyField, TagListField
 from api.filters import MAX_ID
+from core.access import prompts_visible_to
 from core.models import Prompt
-from core.selectors import prompts_visible_to
 from economy import services
 from economy.models import (
     AssistantPromptTrustMap,

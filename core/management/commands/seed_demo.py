@@ -79,6 +79,9 @@ class Command(BaseCommand):
         )
 
     def _seed(self) -> None:
+        # The demo spans every app (see _seed_more); assistants come with their wallets.
+        from economy.services import assistant_open
+
         users = {}
         for username, staff in USERS:
             user, created = User.objects.get_or_create(
@@ -100,7 +103,7 @@ class Command(BaseCommand):
             key = (username, name)
             if key not in assistants:
                 existing = Assistant.objects.filter(owner=users[username], name=name).first()
-                assistants[key] = existing or services.assistant_create(
+                assistants[key] = existing or assistant_open(
                     owner=users[username], name=name, description=f"{name}, {username}'s assistant."
                 )
         prompts = {}

@@ -2,9 +2,10 @@
 
 import pytest
 
-from economy.models import PromptLicence, PromptTokenListing
+from core.models import PromptLicence
 from mentorship.models import AssistantMentorTag, PromptMentorshipLog
 from tests.conftest import count_queries, error_codes
+from tests.economy.factories import ListingFactory
 from tests.factories import AssistantFactory, PromptFactory
 from tests.mentorship.factories import mentor_make
 
@@ -214,7 +215,7 @@ def test_adopt_subset_and_again(other_client, assistant, other_assistant):
 def test_adopted_licence_opens_a_for_sale_body(other_client, assistant, other_assistant):
     tag = mentor_make(assistant, prompts=1)
     prompt = tag.offered_prompts.get()
-    PromptTokenListing.objects.create(prompt=prompt, token_cost_cents=500)
+    ListingFactory(prompt=prompt, token_cost_cents=500)
     assert other_client.get(f"/api/v1/prompts/{prompt.pk}/").json()["body"] is None
     other_client.post(adopt_url(assistant), {"mentee": other_assistant.pk})
     assert other_client.get(f"/api/v1/prompts/{prompt.pk}/").json()["body"] == prompt.body
