@@ -61,3 +61,13 @@ class PromptNotReadable(InvalidInput):
 class NotLicensed(Forbidden):
     code = "not_licensed"
     message = "The assistant needs a licence for this prompt."
+
+
+class Listed(Conflict):
+    code = "listed"
+    message = "The prompt has an active listing: delist it first."
+
+
+class UnknownVersion(InvalidInput):
+    code = "unknown_version"
+    message = "The prompt has no version with this number."

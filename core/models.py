@@ -47,6 +47,8 @@ class Prompt(models.Model):
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, related_name="forks", on_delete=models.SET_NULL
     )
+    # The version of ``forked_from`` this fork copied.
+    forked_from_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, editable=False, db_index=True)
     # The newest PromptVersion's number; versions are written by core.services only.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -118,6 +120,24 @@ class PromptVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Prompt versions are immutable")
+
+
+class PromptLabel(models.Model):
+    """A movable name (``live``, ``staging``, any slug) for one of a prompt's versions."""
+
+    prompt = models.ForeignKey(Prompt, related_name="labels", on_delete=models.CASCADE)
+    name = models.SlugField(max_length=50)
+    version = models.ForeignKey(PromptVersion, related_name="labels", on_delete=models.CASCADE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["prompt", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "name"], name="prompt_label_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_id}@{self.name}"
 
 
 class PromptLicence(models.Model):

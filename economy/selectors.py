@@ -2,10 +2,11 @@
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Avg, Prefetch, Q, QuerySet
+from django.db.models import Avg, CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from core.access import as_boolean, body_visible_q, prompt_visible_q
-from core.models import Assistant, Prompt
+from core.models import Assistant, Prompt, PromptLicence
 
 from .models import (
     AssistantPromptTrustMap,
@@ -26,6 +27,26 @@ def wallet_ledger(*, wallet: Wallet) -> QuerySet[LedgerEntry]:
     """Every entry that credits or debits the wallet (order: the caller's cursor, newest first)."""
     return LedgerEntry.objects.filter(Q(payer=wallet) | Q(payee=wallet)).select_related(
         "payer", "payee"
+    )
+
+
+def licences_of(*, assistant: Assistant) -> QuerySet[PromptLicence]:
+    """The assistant's licences, active and refunded, with the version each was granted at and
+    ``paid_cents``: the amount of the purchase entry that bought it (None when none did)."""
+    listing_refs = (
+        PromptTokenListing.objects.filter(prompt_id=OuterRef(OuterRef("prompt_id")))
+        .annotate(ref=Concat(Value("listing:"), Cast("pk", CharField())))
+        .values("ref")
+    )
+    paid = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.PROMPT_PURCHASE,
+        payer__assistant_id=OuterRef("assistant_id"),
+        reference__in=listing_refs,
+    ).values("amount_cents")[:1]
+    return (
+        PromptLicence.objects.filter(assistant=assistant)
+        .select_related("version")
+        .annotate(paid_cents=Subquery(paid))
     )
 
 

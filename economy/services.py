@@ -14,12 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import ExpressionWrapper, F, FloatField
+from django.db.models import ExpressionWrapper, F, FloatField, Q
 from django.utils import timezone
 
-from core.access import prompts_unusable_by
+from core.access import prompts_unusable_by, prompts_visible_to
 from core.exceptions import NotLicensed, PromptNotReadable
-from core.models import Assistant, Prompt, PromptLicence, content_hash
+from core.models import Assistant, Prompt, PromptLicence, PromptVersion, content_hash
 from core.services import assistant_create, licence_grant, prompt_create
 
 from .exceptions import (
@@ -269,7 +269,11 @@ def listing_create(
 ) -> PromptTokenListing:
     """List a public prompt. At most one active listing per prompt (409 ``already_listed``);
     the seller is the prompt's author."""
-    if not prompt.is_public:
+    # Under the prompt's row lock: a concurrent edit cannot make it private meanwhile.
+    is_public = (
+        Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("is_public", flat=True)
+    )
+    if not is_public.first():
         raise PromptNotListable(field="prompt")
     if PromptTokenListing.objects.filter(prompt=prompt, is_active=True).exists():
         raise AlreadyListed()
@@ -492,6 +496,7 @@ def vault_export_build(*, owner: Assistant, prompts: Sequence[Prompt]) -> dict:
         "prompts": [
             {
                 "source_id": p.pk,
+                "version": p.version,
                 "title": p.title,
                 "body": p.body,
                 "tags": list(p.tags),
@@ -555,6 +560,32 @@ def _vault_entries_verified(exported_json: Any) -> list[dict]:
     return entries
 
 
+def _vault_versions_verify(*, entries: list[dict], user: User) -> None:
+    """An entry naming a source prompt the importer may see and a version of it carries that
+    version's content hash (one query); a mismatch is 400 ``invalid_signature``. Sources that
+    are gone or hidden are not checked: their text stands on the signature alone."""
+    wanted = Q()
+    for e in entries:
+        source, number = e.get("source_id"), e.get("version")
+        if type(source) is int and type(number) is int:
+            wanted |= Q(prompt_id=source, number=number)
+    if not wanted:
+        return
+    known: dict[tuple[Any, Any], str] = {
+        (v.prompt_id, v.number): v.content_hash
+        for v in PromptVersion.objects.filter(wanted, prompt__in=prompts_visible_to(user)).only(
+            "prompt_id", "number", "content_hash"
+        )
+    }
+    for i, e in enumerate(entries):
+        expected = known.get((e.get("source_id"), e.get("version")))
+        if expected is not None and expected != e["content_hash"]:
+            raise InvalidSignature(
+                f"Prompt {i} does not match version {e['version']} of its source.",
+                field="exported_json",
+            )
+
+
 @transaction.atomic
 def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature: str) -> list:
     """Create the prompts of a signed export for ``assistant``, all or none.
@@ -566,6 +597,7 @@ def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature
     if not hmac.compare_digest(expected.encode(), str(symbolic_signature).encode("utf-8")):
         raise InvalidSignature(field="symbolic_signature")
     entries = _vault_entries_verified(exported_json)
+    _vault_versions_verify(entries=entries, user=assistant.owner)
     return [
         prompt_create(author=assistant, title=e["title"], body=e["body"], tags=e["tags"])
         for e in entries

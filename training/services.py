@@ -96,6 +96,7 @@ def _mutation_create(
     )
     return PromptMutationRing.objects.create(
         parent_prompt=parent,
+        parent_version=parent.version,
         mutated_prompt=mutated,
         belief_delta=belief_delta,
         mutation_step=_mutation_step_after(parent=parent),

@@ -96,6 +96,7 @@ class MutationRingSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "parent_prompt",
+            "parent_version",
             "mutated_prompt",
             "belief_delta",
             "mutation_step",
