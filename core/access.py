@@ -122,10 +122,3 @@ def prompts_unusable_by(*, prompts: Sequence[Prompt], assistant: Assistant) -> l
         Prompt.objects.filter(prompt_usable_q(assistant), pk__in=ids).values_list("pk", flat=True)
     )
     return [p for p in prompts if p.pk not in usable]
-
-
-def version_body_visible(*, user: AnyUser, version: PromptVersion) -> bool:
-    """*May see the body* of one version (one query)."""
-    return PromptVersion.objects.filter(
-        body_visible_q(user, prefix="prompt__", number_ref="number"), pk=version.pk
-    ).exists()
