@@ -25,6 +25,7 @@ def test_mutate_creates_prompt_and_ring(owner_client, assistant):
     assert body == {
         "id": ring.pk,
         "parent_prompt": parent.pk,
+        "parent_version": 1,
         "mutated_prompt": ring.mutated_prompt_id,
         "belief_delta": 0.4,
         "mutation_step": 1,
