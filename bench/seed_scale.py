@@ -277,7 +277,14 @@ class Seeder:
     def _seed(self) -> None:
         from django.contrib.auth.models import User
 
-        from core.models import Assistant, CodexClause, Prompt, content_hash
+        from core.models import (
+            Assistant,
+            CodexClause,
+            Prompt,
+            PromptLicence,
+            PromptVersion,
+            content_hash,
+        )
         from economy.models import LedgerEntry, Wallet
         from economy.services import grant_cents
 
@@ -332,6 +339,7 @@ class Seeder:
         Rating = optional_model("economy.PromptReputationScore")
         Listing = optional_model("economy.PromptTokenListing")
         p0 = self._next_id(Prompt)
+        v0 = self._next_id(PromptVersion)  # prompt p0 + i has its version 1 at id v0 + i
         r0 = self._next_id(Rating) if Rating else 1
         l0 = self._next_id(Listing) if Listing else 1
         self.prompt_ids = [p0 + i for i in range(s.prompts)]
@@ -348,6 +356,7 @@ class Seeder:
         max_raters = max(0, n_assist - 8)
         for start in range(0, s.prompts, chunk):
             prompt_rows: list[dict] = []
+            version_rows: list[dict] = []
             rating_rows: list[dict] = []
             for i in range(start, min(start + chunk, s.prompts)):
                 # Authors follow a power law: a few prolific assistants, a long tail.
@@ -415,8 +424,24 @@ class Seeder:
                         "rating_count": count,
                         "rating_sum": rsum,
                         "fork_count": 0,
+                        "is_listed": False,
+                        "is_for_sale": False,
                         "created_at": created,
                         "updated_at": created,
+                    }
+                )
+                version_rows.append(
+                    {
+                        "id": v0 + i,
+                        "prompt_id": p0 + i,
+                        "number": 1,
+                        "title": prompt_rows[-1]["title"],
+                        "body": body,
+                        "tags": tags,
+                        "codex_clauses": prompt_rows[-1]["codex_clauses"],
+                        "content_hash": prompt_rows[-1]["content_hash"],
+                        "created_by_id": a0 + a,
+                        "created_at": created,
                     }
                 )
                 # A quarter of the public prompts are listed; a fifth of those for free.
@@ -426,7 +451,11 @@ class Seeder:
                             self._listing(l0 + len(listings), p0 + i, a, created, active=False)
                         )
                     listings.append(self._listing(l0 + len(listings), p0 + i, a, created))
+                    # The market facts economy keeps on the prompt (core's access rules).
+                    prompt_rows[-1]["is_listed"] = True
+                    prompt_rows[-1]["is_for_sale"] = listings[-1]["token_cost_cents"] > 0
             ins.insert(Prompt, prompt_rows)
+            ins.insert(PromptVersion, version_rows)
             if Rating:
                 ins.insert(Rating, rating_rows)
             self._log(f"prompts {min(start + chunk, s.prompts):,}/{s.prompts:,}")
@@ -439,7 +468,6 @@ class Seeder:
         balance = [grant] * n_assist
         paid = [li for li in listings if li["is_active"] and li["token_cost_cents"] > 0]
         owned: set[tuple[int, int]] = set()
-        Licence = optional_model("economy.PromptLicence")
         Adoption = optional_model("economy.ListingAdoption")
         ledger: list[dict] = []
         licences: list[dict] = []
@@ -490,6 +518,7 @@ class Seeder:
                 {
                     "assistant_id": a0 + buyer,
                     "prompt_id": li["prompt_id"],
+                    "version_id": v0 + li["prompt_id"] - p0,
                     "source": "purchase",
                     "created_at": when,
                 }
@@ -519,8 +548,7 @@ class Seeder:
             ),
         )
         ins.insert(LedgerEntry, ledger)
-        if Licence:
-            ins.insert(Licence, licences)
+        ins.insert(PromptLicence, licences)
         if Adoption:
             ins.insert(Adoption, adoptions)
         self._log(f"{len(listings):,} listings, {made:,} purchases")

@@ -95,9 +95,9 @@ def prepare(path: Path) -> None:
     from knox.models import AuthToken
 
     from bench.seed_scale import hot_ids
-    from core import services as core_services
     from core.models import Prompt
     from economy.models import PromptTokenListing
+    from economy.services import assistant_open
     from training.models import SwarmTrainingChain
     from training.services import chain_create
 
@@ -111,7 +111,7 @@ def prepare(path: Path) -> None:
     buyers = []
     for b in range(BUYERS):
         owner = users[b % BENCH_USERS]
-        a = core_services.assistant_create(owner=owner, name=f"bench-buyer-{b}")
+        a = assistant_open(owner=owner, name=f"bench-buyer-{b}")
         buyers.append({"id": a.pk, "owner": owner.pk})
     _top_up([b["id"] for b in buyers])
     # Paid listings (up to MAX_COST_CENTS), spread over the table (not only the newest).
@@ -224,7 +224,8 @@ def invariants(out: Path) -> None:
     balance below zero, sum of balances = sum of grants, one licence per (assistant, prompt)."""
     from django.db.models import Count, Sum
 
-    from economy.models import LedgerEntry, PromptLicence, Wallet
+    from core.models import PromptLicence
+    from economy.models import LedgerEntry, Wallet
 
     credits = dict(
         LedgerEntry.objects.filter(payee__isnull=False)

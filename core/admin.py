@@ -1,25 +1,6 @@
 from django.contrib import admin
 
-from . import services
-from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
-
-
-@admin.register(Assistant)
-class AssistantAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "owner", "created_at"]
-    search_fields = ["name", "owner__username"]
-    raw_id_fields = ["owner"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # A new assistant gets its wallet and grant, as through the API.
-        created = services.assistant_create(
-            owner=obj.owner, name=obj.name, description=obj.description
-        )
-        obj.pk = created.pk
-        obj.created_at = created.created_at
+from .models import CodexClause, Prompt, PromptVersion, Ritual, RitualStep
 
 
 @admin.register(CodexClause)
@@ -42,8 +23,35 @@ class PromptAdmin(admin.ModelAdmin):
     list_filter = ["is_public"]
     search_fields = ["title", "content_hash"]
     raw_id_fields = ["author", "forked_from"]
-    readonly_fields = ["content_hash", "trust_score", "rating_count", "rating_sum", "fork_count"]
+    readonly_fields = [
+        "content_hash",
+        "version",
+        "is_listed",
+        "is_for_sale",
+        "trust_score",
+        "rating_count",
+        "rating_sum",
+        "fork_count",
+    ]
     list_select_related = ["author"]
+
+
+@admin.register(PromptVersion)
+class PromptVersionAdmin(admin.ModelAdmin):
+    """Versions are immutable: the admin looks, never touches."""
+
+    list_display = ["id", "prompt", "number", "title", "created_by", "created_at"]
+    search_fields = ["title", "content_hash"]
+    list_select_related = ["prompt", "created_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RitualStepInline(admin.TabularInline):

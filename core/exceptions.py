@@ -56,3 +56,18 @@ class UnknownCodexClause(InvalidInput):
 class PromptNotReadable(InvalidInput):
     code = "prompt_not_readable"
     message = "The assistant may not read this prompt's body."
+
+
+class NotLicensed(Forbidden):
+    code = "not_licensed"
+    message = "The assistant needs a licence for this prompt."
+
+
+class Listed(Conflict):
+    code = "listed"
+    message = "The prompt has an active listing: delist it first."
+
+
+class UnknownVersion(InvalidInput):
+    code = "unknown_version"
+    message = "The prompt has no version with this number."

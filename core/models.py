@@ -2,6 +2,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def content_hash(body: str) -> str:
@@ -46,7 +47,15 @@ class Prompt(models.Model):
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, related_name="forks", on_delete=models.SET_NULL
     )
+    # The version of ``forked_from`` this fork copied.
+    forked_from_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    # The newest PromptVersion's number; versions are written by core.services only.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Market facts core's access rules need, kept by economy's listing services in their
+    # transaction: an active listing exists (is_listed), and it costs more than 0 (is_for_sale).
+    is_listed = models.BooleanField(default=False, editable=False)
+    is_for_sale = models.BooleanField(default=False, editable=False)
     # Reputation aggregate, kept by economy.services in the rating's transaction:
     # trust_score = (C*m + rating_sum) / (C + rating_count).
     trust_score = models.FloatField(default=0.5, editable=False)
@@ -73,6 +82,99 @@ class Prompt(models.Model):
     def save(self, *args, **kwargs):
         self.content_hash = content_hash(self.body)
         super().save(*args, **kwargs)
+
+
+class PromptVersion(models.Model):
+    """One immutable state of a prompt's text. Never updated or deleted (see ``save``/``delete``);
+    it goes only with its prompt."""
+
+    prompt = models.ForeignKey(Prompt, related_name="versions", on_delete=models.CASCADE)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=150)
+    body = models.TextField()
+    tags = models.JSONField(default=list, blank=True)
+    codex_clauses = models.JSONField(default=list, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+    message = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        Assistant, related_name="prompt_versions", on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["prompt", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "number"], name="prompt_version_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Prompt versions are immutable")
+        self.content_hash = content_hash(self.body)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Prompt versions are immutable")
+
+
+class PromptLabel(models.Model):
+    """A movable name (``live``, ``staging``, any slug) for one of a prompt's versions."""
+
+    prompt = models.ForeignKey(Prompt, related_name="labels", on_delete=models.CASCADE)
+    name = models.SlugField(max_length=50)
+    version = models.ForeignKey(PromptVersion, related_name="labels", on_delete=models.CASCADE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["prompt", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "name"], name="prompt_label_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_id}@{self.name}"
+
+
+class PromptLicence(models.Model):
+    """Who may read a for-sale body, fork it and rate it. One per (assistant, prompt).
+
+    Granted by economy and mentorship (purchase, mentorship, curriculum) at the prompt's newest
+    ``version``; while ``active`` its holder reads that version and every later one."""
+
+    class Source(models.TextChoices):
+        PURCHASE = "purchase", "purchase"
+        MENTORSHIP = "mentorship", "mentorship"
+        CURRICULUM = "curriculum", "curriculum"
+        GRANT = "grant", "grant"
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "active"
+        REFUNDED = "refunded", "refunded"
+
+    assistant = models.ForeignKey(Assistant, related_name="licences", on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, related_name="licences", on_delete=models.PROTECT)
+    version = models.ForeignKey(PromptVersion, related_name="licences", on_delete=models.PROTECT)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PURCHASE)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Moved from economy with its data: the table keeps its name.
+        db_table = "economy_promptlicence"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assistant", "prompt"], name="licence_unique_assistant_prompt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"licence {self.assistant_id}:{self.prompt_id}"
 
 
 class Ritual(models.Model):

@@ -1,25 +1,14 @@
-"""Reads of the core domain: what each user may see."""
+"""Reads of the core domain (what each user may see of prompts: ``core.access``)."""
+
+import difflib
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from .models import Assistant, CodexClause, Prompt, Ritual
-
-
-def prompts_visible_to(user: User | AnonymousUser) -> QuerySet[Prompt]:
-    """Public prompts, plus the user's own private ones; staff see everything.
-
-    A private prompt of another user is simply absent, so its detail is a 404.
-    """
-    qs = Prompt.objects.all()
-    if user.is_authenticated and user.is_staff:
-        return qs
-    if user.is_authenticated:
-        return qs.filter(Q(is_public=True) | Q(author__owner=user))
-    return qs.filter(is_public=True)
-
+from .access import AnyUser, versions_visible_to
+from .exceptions import NotFound, UnknownVersion
+from .models import Assistant, CodexClause, Prompt, PromptLabel, PromptVersion, Ritual
 
 ASSISTANTS_COUNT_CACHE_KEY = "assistants-count"
 
@@ -57,3 +46,64 @@ def codex_codes_unknown(codes: list[str]) -> list[str]:
         return []
     known = set(CodexClause.objects.filter(code__in=wanted).values_list("code", flat=True))
     return sorted(wanted - known)
+
+
+# --- Versions ---------------------------------------------------------------------------------
+
+DIFF_FIELDS = ("title", "tags", "codex_clauses")
+
+
+def label_number(*, prompt: Prompt, name: str) -> int:
+    """The version number the label ``name`` points at; 404 when the prompt has no such label."""
+    number = (
+        PromptLabel.objects.filter(prompt=prompt, name=name)
+        .values_list("version__number", flat=True)
+        .first()
+    )
+    if number is None:
+        raise NotFound("The prompt has no label of this name.")
+    return number
+
+
+def version_read(*, prompt: Prompt, number: int, user: AnyUser) -> PromptVersion:
+    """One version with ``body_visible`` for ``user``; 404 for a number the prompt lacks."""
+    version = versions_visible_to(user, prompt=prompt).filter(number=number).first()
+    if version is None:
+        raise NotFound("The prompt has no version with this number.")
+    return version
+
+
+def versions_diff(*, prompt: Prompt, old: int, new: int, user: AnyUser) -> dict:
+    """What changed from version ``old`` to ``new``: the unified diff of the bodies (null
+    unless ``user`` may see both bodies, as a version's body is null) and the changed title,
+    tags and clauses (shown to everyone who sees the prompt). 400 ``unknown_version``."""
+    found = {
+        v.number: v for v in versions_visible_to(user, prompt=prompt).filter(number__in={old, new})
+    }
+    missing = [n for n in (old, new) if n not in found]
+    if missing:
+        raise UnknownVersion(
+            f"The prompt has no version {missing[0]}.", field="from" if missing[0] == old else "to"
+        )
+    a, b = found[old], found[new]
+    diff = None
+    if a.body_visible and b.body_visible:  # type: ignore[attr-defined]
+        # By lines without their endings, so a body without a final newline still diffs cleanly.
+        lines = difflib.unified_diff(
+            a.body.splitlines(), b.body.splitlines(), f"v{old}", f"v{new}", lineterm=""
+        )
+        diff = "".join(f"{line}\n" for line in lines)
+    return {
+        "prompt": prompt.pk,
+        "from_version": old,
+        "to_version": new,
+        "from_content_hash": a.content_hash,
+        "to_content_hash": b.content_hash,
+        "body_changed": a.content_hash != b.content_hash,
+        "diff": diff,
+        "changed_fields": {
+            f: {"from": getattr(a, f), "to": getattr(b, f)}
+            for f in DIFF_FIELDS
+            if getattr(a, f) != getattr(b, f)
+        },
+    }

@@ -1,13 +1,31 @@
 """Writes of the core domain. Keyword-only, one transaction each; they never see a request."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
-from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause
-from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
+from .access import prompt_usable_by, prompts_unusable_by
+from .exceptions import (
+    InvalidInput,
+    Listed,
+    NotFound,
+    NotLicensed,
+    PromptNotReadable,
+    UnknownCodexClause,
+    UnknownVersion,
+)
+from .models import (
+    Assistant,
+    CodexClause,
+    Prompt,
+    PromptLabel,
+    PromptLicence,
+    PromptVersion,
+    Ritual,
+    RitualStep,
+)
 from .selectors import codex_codes_unknown
 from .signals import prompt_changed, ritual_changed
 
@@ -19,14 +37,9 @@ def codex_clauses_validate(codes: Sequence[str], *, field: str = "codex_clauses"
         raise UnknownCodexClause(f"Unknown codex clause(s): {', '.join(unknown)}.", field=field)
 
 
-@transaction.atomic
 def assistant_create(*, owner: User, name: str, description: str = "") -> Assistant:
-    """An assistant is created with its wallet holding TOKEN_GRANT (a ``grant`` ledger entry)."""
-    from economy.services import wallet_create_with_grant
-
-    assistant = Assistant.objects.create(owner=owner, name=name, description=description)
-    wallet_create_with_grant(assistant=assistant)
-    return assistant
+    """The assistant row alone; ``economy.services.assistant_open`` adds its wallet."""
+    return Assistant.objects.create(owner=owner, name=name, description=description)
 
 
 def assistant_update(*, assistant: Assistant, **fields) -> Assistant:
@@ -46,7 +59,10 @@ def prompt_create(
     codex_clauses: Sequence[str] = (),
     is_public: bool = True,
     forked_from: Prompt | None = None,
+    forked_from_version: int | None = None,
+    message: str = "",
 ) -> Prompt:
+    """A new prompt and its version 1 (with ``message``)."""
     codex_clauses_validate(codex_clauses)
     prompt = Prompt(
         author=author,
@@ -56,20 +72,65 @@ def prompt_create(
         codex_clauses=list(codex_clauses),
         is_public=is_public,
         forked_from=forked_from,
+        forked_from_version=forked_from_version,
     )
     prompt.save()
+    prompt_version_create(prompt=prompt, created_by=author, message=message)
     return prompt
 
 
+def prompt_version_create(
+    *, prompt: Prompt, created_by: Assistant, message: str = ""
+) -> PromptVersion:
+    """Record the prompt's current text as its version number ``prompt.version``. The caller
+    created the prompt or holds its row lock, so two edits never take the same number."""
+    return PromptVersion.objects.create(
+        prompt=prompt,
+        number=prompt.version,
+        title=prompt.title,
+        body=prompt.body,
+        tags=list(prompt.tags),
+        codex_clauses=list(prompt.codex_clauses),
+        message=message,
+        created_by=created_by,
+    )
+
+
+PROMPT_TEXT_FIELDS = ("title", "body", "tags", "codex_clauses")
+
+
 @transaction.atomic
-def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
+def prompt_update(*, prompt: Prompt, message: str = "", **fields) -> Prompt:
+    """Edit a prompt. A change of body, title, tags or clauses makes the next version (with
+    ``message``), under the prompt's row lock so two concurrent edits make two versions; a
+    metadata edit (is_public) or the same text makes none. A prompt with an active listing
+    cannot be made private (409 ``listed``: its buyers would lose what they paid for)."""
     if "codex_clauses" in fields:
         codex_clauses_validate(fields["codex_clauses"])
+    for key in ("tags", "codex_clauses"):
+        if key in fields:
+            fields[key] = list(fields[key])
+    current = (
+        Prompt.objects.select_for_update(of=("self",)).select_related("author").get(pk=prompt.pk)
+    )
+    if fields.get("is_public") is False and current.is_public and current.is_listed:
+        raise Listed()
+    changed = any(
+        key in fields and fields[key] != getattr(current, key) for key in PROMPT_TEXT_FIELDS
+    )
     for key, value in fields.items():
-        setattr(prompt, key, list(value) if key in {"tags", "codex_clauses"} else value)
+        setattr(current, key, value)
+        setattr(prompt, key, value)
     # Name the columns: a full save would write back stale rating/fork counters over concurrent
     # F() updates by ratings and forks.
-    prompt.save(update_fields=[*fields.keys(), "content_hash", "updated_at"])
+    columns = [*fields.keys(), "content_hash", "updated_at"]
+    if changed:
+        current.version += 1
+        columns.append("version")
+    current.save(update_fields=columns)
+    if changed:
+        prompt_version_create(prompt=current, created_by=current.author, message=message)
+    prompt.version, prompt.content_hash = current.version, current.content_hash
     prompt_changed.send(sender=Prompt, prompt_id=prompt.pk)
     return prompt
 
@@ -80,11 +141,7 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
     read it (its own user's prompt, a free public one, or a licence). The fork is public only
     when its source is public and not for sale: a bought body is not republished by default.
     The source's fork_count goes up by one in the same transaction."""
-    from economy.selectors import prompt_body_readable, prompt_is_for_sale
-
-    if not prompt_body_readable(prompt=prompt, assistant=assistant):
-        from economy.exceptions import NotLicensed
-
+    if not prompt_usable_by(prompt=prompt, assistant=assistant):
         raise NotLicensed()
     fork = prompt_create(
         author=assistant,
@@ -92,18 +149,18 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
         body=prompt.body,
         tags=prompt.tags,
         codex_clauses=prompt.codex_clauses,
-        is_public=prompt.is_public and not prompt_is_for_sale(prompt=prompt),
+        is_public=prompt.is_public and not prompt.is_for_sale,
         forked_from=prompt,
+        forked_from_version=prompt.version,
     )
     Prompt.objects.filter(pk=prompt.pk).update(fork_count=F("fork_count") + 1)
     return fork
 
 
 def _ritual_steps_validate(*, owner: Assistant, steps: Sequence[Prompt]) -> None:
-    from economy.selectors import prompt_body_readable
-
+    unusable = {p.pk for p in prompts_unusable_by(prompts=steps, assistant=owner)}
     for position, prompt in enumerate(steps):
-        if not prompt_body_readable(prompt=prompt, assistant=owner):
+        if prompt.pk in unusable:
             raise PromptNotReadable(
                 f"Step {position}: the ritual's owner may not read prompt {prompt.pk}.",
                 field="steps",
@@ -155,3 +212,60 @@ def codex_clause_create(*, code: str, text: str) -> CodexClause:
     if CodexClause.objects.filter(code=code).exists():
         raise InvalidInput("A clause with this code exists.", code="unique", field="code")
     return CodexClause.objects.create(code=code, text=text)
+
+
+def _newest_version_ids(prompt_ids: Iterable[int]) -> dict[int, int]:
+    """``{prompt_id: id of its newest PromptVersion}`` in one query."""
+    return dict(
+        PromptVersion.objects.filter(
+            prompt_id__in=list(prompt_ids), number=F("prompt__version")
+        ).values_list("prompt_id", "pk")
+    )
+
+
+def licence_grant(*, assistant: Assistant, prompt: Prompt, source: str) -> PromptLicence:
+    """A licence to ``prompt`` for ``assistant`` at the prompt's newest version. Raises
+    IntegrityError when the assistant holds one already (the caller decides what that means)."""
+    version_id = _newest_version_ids([prompt.pk])[prompt.pk]
+    with transaction.atomic():
+        return PromptLicence.objects.create(
+            assistant=assistant, prompt=prompt, version_id=version_id, source=source
+        )
+
+
+def licences_grant(*, assistant_id: int, prompt_ids: Iterable[int], source: str) -> None:
+    """A licence per prompt at its newest version; ones the assistant holds stay as they are."""
+    versions = _newest_version_ids(prompt_ids)
+    PromptLicence.objects.bulk_create(
+        [
+            PromptLicence(assistant_id=assistant_id, prompt_id=pid, version_id=vid, source=source)
+            for pid, vid in versions.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _version_of(*, prompt: Prompt, number: int) -> PromptVersion:
+    version = PromptVersion.objects.filter(prompt=prompt, number=number).first()
+    if version is None:
+        raise UnknownVersion(field="version")
+    return version
+
+
+@transaction.atomic
+def label_move(*, prompt: Prompt, name: str, number: int) -> PromptLabel:
+    """Point the label ``name`` of ``prompt`` at its version ``number`` (created if absent);
+    400 ``unknown_version`` for a number the prompt does not have."""
+    version = _version_of(prompt=prompt, number=number)
+    label, _ = PromptLabel.objects.update_or_create(
+        prompt=prompt, name=name, defaults={"version": version}
+    )
+    return label
+
+
+@transaction.atomic
+def label_remove(*, prompt: Prompt, name: str) -> None:
+    """Remove the label ``name``; 404 when the prompt has none of that name."""
+    deleted, _ = PromptLabel.objects.filter(prompt=prompt, name=name).delete()
+    if not deleted:
+        raise NotFound("The prompt has no label of this name.")

@@ -1,12 +1,14 @@
 from django.contrib import admin
 
+from core.models import Assistant, PromptLicence
+
+from . import services
 from .models import (
     AssistantPromptTrustMap,
     IdempotencyKey,
     LedgerEntry,
     ListingAdoption,
     PromptInjection,
-    PromptLicence,
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
@@ -49,8 +51,29 @@ class PromptTokenListingAdmin(admin.ModelAdmin):
 
 @admin.register(PromptLicence)
 class PromptLicenceAdmin(ReadOnlyAdmin):
-    list_display = ["id", "assistant", "prompt", "source", "created_at"]
-    list_filter = ["source"]
+    list_display = ["id", "assistant", "prompt", "version", "source", "state", "created_at"]
+    list_filter = ["source", "state"]
+    list_select_related = ["version"]
+
+
+@admin.register(Assistant)
+class AssistantAdmin(admin.ModelAdmin):
+    """Registered by economy: a new assistant comes with its wallet and grant, as through
+    the API (``services.assistant_open``)."""
+
+    list_display = ["id", "name", "owner", "created_at"]
+    search_fields = ["name", "owner__username"]
+    raw_id_fields = ["owner"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.assistant_open(
+            owner=obj.owner, name=obj.name, description=obj.description
+        )
+        obj.pk = created.pk
+        obj.created_at = created.created_at
 
 
 @admin.register(ListingAdoption)

@@ -5,12 +5,11 @@ Idempotent: each step checks what exists first, so running it twice leaves one c
 
 from django.contrib.auth.models import User
 
-from core.models import Assistant, Prompt
+from core.models import Assistant, Prompt, PromptLicence
 
 from . import services
 from .models import (
     AssistantPromptTrustMap,
-    PromptLicence,
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,

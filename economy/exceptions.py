@@ -1,4 +1,4 @@
-from core.exceptions import Conflict, Forbidden, InvalidInput
+from core.exceptions import Conflict, InvalidInput
 
 
 class InsufficientFunds(Conflict):
@@ -19,11 +19,6 @@ class ListingInactive(Conflict):
 class CannotBuyOwn(InvalidInput):
     code = "cannot_buy_own"
     message = "An assistant cannot buy its own prompt."
-
-
-class NotLicensed(Forbidden):
-    code = "not_licensed"
-    message = "The assistant needs a licence for this prompt."
 
 
 class CannotRateOwn(InvalidInput):

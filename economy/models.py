@@ -118,32 +118,6 @@ class PromptTokenListing(models.Model):
         return f"listing {self.pk} of prompt {self.prompt_id}"
 
 
-class PromptLicence(models.Model):
-    """Who may read a for-sale body, fork it and rate it. One per (assistant, prompt)."""
-
-    class Source(models.TextChoices):
-        PURCHASE = "purchase", "purchase"
-        MENTORSHIP = "mentorship", "mentorship"
-        CURRICULUM = "curriculum", "curriculum"
-        GRANT = "grant", "grant"
-
-    assistant = models.ForeignKey(Assistant, related_name="licences", on_delete=models.CASCADE)
-    prompt = models.ForeignKey(Prompt, related_name="licences", on_delete=models.PROTECT)
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PURCHASE)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["assistant", "prompt"], name="licence_unique_assistant_prompt"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"licence {self.assistant_id}:{self.prompt_id}"
-
-
 class ListingAdoption(models.Model):
     """One assistant that bought or injected a listing's prompt. Distinct per (listing, assistant),
     so ``PromptTokenListing.adopter_count`` counts each adopter once."""

@@ -1,30 +1,16 @@
 """Reads of the economy that other layers build on."""
 
-from collections.abc import Sequence
-
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import (
-    Avg,
-    BooleanField,
-    Case,
-    Exists,
-    ExpressionWrapper,
-    FilteredRelation,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Avg, CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
-from core.models import Assistant, Prompt
+from core.access import as_boolean, body_visible_q, prompt_visible_q
+from core.models import Assistant, Prompt, PromptLicence
 
 from .models import (
     AssistantPromptTrustMap,
     LedgerEntry,
-    PromptLicence,
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
@@ -32,91 +18,6 @@ from .models import (
 )
 
 TAG_HISTOGRAM_LIMIT = 100
-
-
-def paid_listing_exists(prompt_ref: str = "pk") -> Exists:
-    return Exists(
-        PromptTokenListing.objects.filter(
-            prompt=OuterRef(prompt_ref), is_active=True, token_cost_cents__gt=0
-        )
-    )
-
-
-def prompts_annotate_access(qs: QuerySet[Prompt], user: User | AnonymousUser) -> QuerySet[Prompt]:
-    """Annotate ``is_for_sale`` (an active listing with cost > 0) and ``body_visible``.
-
-    A prompt for sale shows its body only to its author's owner, to holders of a licence (any of
-    the user's assistants) and to staff; every other prompt the user can see shows its body.
-    """
-    # A LEFT JOIN on the prompt's one active listing (a unique partial index): a page costs one
-    # index probe per row, where an EXISTS made PostgreSQL hash every paid listing each time.
-    qs = qs.annotate(
-        active_listing=FilteredRelation("listings", condition=Q(listings__is_active=True)),
-        is_for_sale=Case(
-            When(active_listing__token_cost_cents__gt=0, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-    )
-    if user.is_authenticated and user.is_staff:
-        return qs.annotate(body_visible=Value(True, output_field=BooleanField()))
-    if not user.is_authenticated:
-        return qs.annotate(
-            body_visible=ExpressionWrapper(Q(is_for_sale=False), output_field=BooleanField())
-        )
-    licensed = Exists(PromptLicence.objects.filter(prompt=OuterRef("pk"), assistant__owner=user))
-    return qs.annotate(
-        body_visible=ExpressionWrapper(
-            Q(author__owner=user) | Q(is_for_sale=False) | Q(licensed), output_field=BooleanField()
-        )
-    )
-
-
-def prompt_is_for_sale(*, prompt: Prompt) -> bool:
-    return PromptTokenListing.objects.filter(
-        prompt=prompt, is_active=True, token_cost_cents__gt=0
-    ).exists()
-
-
-def prompt_body_readable(*, prompt: Prompt, assistant: Assistant) -> bool:
-    """May this assistant use the prompt's body (fork it, put it in a ritual or a vault)?
-
-    Yes for prompts of its own user, for public prompts not for sale, and for prompts the
-    assistant itself holds a licence to. A private prompt of another user: never.
-    """
-    if prompt.author.owner_id == assistant.owner_id:
-        return True
-    if not prompt.is_public:
-        return False
-    if PromptLicence.objects.filter(prompt=prompt, assistant=assistant).exists():
-        return True
-    return not prompt_is_for_sale(prompt=prompt)
-
-
-def prompts_unreadable_by(*, prompts: Sequence[Prompt], assistant: Assistant) -> list[Prompt]:
-    """Those of ``prompts`` whose body ``assistant`` may not read, by the rule of
-    ``prompt_body_readable``, in two queries whatever their number (authors must be loaded)."""
-    ids = [p.pk for p in prompts]
-    if not ids:
-        return []
-    licensed = set(
-        PromptLicence.objects.filter(assistant=assistant, prompt_id__in=ids).values_list(
-            "prompt_id", flat=True
-        )
-    )
-    for_sale = set(
-        PromptTokenListing.objects.filter(
-            prompt_id__in=ids, is_active=True, token_cost_cents__gt=0
-        ).values_list("prompt_id", flat=True)
-    )
-    unreadable = []
-    for p in prompts:
-        if p.author.owner_id == assistant.owner_id:
-            continue
-        if p.is_public and (p.pk in licensed or p.pk not in for_sale):
-            continue
-        unreadable.append(p)
-    return unreadable
 
 
 # --- Wallets ----------------------------------------------------------------------------------
@@ -129,48 +30,36 @@ def wallet_ledger(*, wallet: Wallet) -> QuerySet[LedgerEntry]:
     )
 
 
+def licences_of(*, assistant: Assistant) -> QuerySet[PromptLicence]:
+    """The assistant's licences, active and refunded, with the version each was granted at and
+    ``paid_cents``: the amount of the purchase entry that bought it (None when none did)."""
+    listing_refs = (
+        PromptTokenListing.objects.filter(prompt_id=OuterRef(OuterRef("prompt_id")))
+        .annotate(ref=Concat(Value("listing:"), Cast("pk", CharField())))
+        .values("ref")
+    )
+    paid = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.PROMPT_PURCHASE,
+        payer__assistant_id=OuterRef("assistant_id"),
+        reference__in=listing_refs,
+    ).values("amount_cents")[:1]
+    return (
+        PromptLicence.objects.filter(assistant=assistant)
+        .select_related("version")
+        .annotate(paid_cents=Subquery(paid))
+    )
+
+
 # --- Market -----------------------------------------------------------------------------------
 
 
 def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListing]:
-    """Listings of prompts the user can see, with ``prompt_body_visible`` annotated by the rule
-    of ``prompts_annotate_access`` (for sale: author's owner, licence holders and staff)."""
-    # The visibility rule of core.selectors.prompts_visible_to, through the join the page needs
-    # anyway (an IN (subquery) would make PostgreSQL count and sort the long way round).
-    qs = PromptTokenListing.objects.select_related("prompt__author")
-    if not (user.is_authenticated and user.is_staff):
-        visible = Q(prompt__is_public=True)
-        if user.is_authenticated:
-            visible |= Q(prompt__author__owner=user)
-        qs = qs.filter(visible)
-    if user.is_authenticated and user.is_staff:
-        return qs.annotate(prompt_body_visible=Value(True, output_field=BooleanField()))
-    # An active listing *is* the prompt's one active listing: it is for sale when it costs
-    # something. Only a delisted row has to look for another active paid listing; asking every
-    # row made PostgreSQL hash all paid listings on each page.
-    for_sale = Case(
-        When(
-            is_active=True,
-            then=ExpressionWrapper(Q(token_cost_cents__gt=0), output_field=BooleanField()),
-        ),
-        default=paid_listing_exists("prompt_id"),
-        output_field=BooleanField(),
-    )
-    qs = qs.alias(prompt_for_sale=for_sale)
-    if not user.is_authenticated:
-        return qs.annotate(
-            prompt_body_visible=ExpressionWrapper(
-                Q(prompt_for_sale=False), output_field=BooleanField()
-            )
-        )
-    licensed = Exists(
-        PromptLicence.objects.filter(prompt=OuterRef("prompt_id"), assistant__owner=user)
-    )
-    return qs.annotate(
-        prompt_body_visible=ExpressionWrapper(
-            Q(prompt__author__owner=user) | Q(prompt_for_sale=False) | Q(licensed),
-            output_field=BooleanField(),
-        )
+    """Listings of prompts the user may see, with ``prompt_body_visible`` annotated: the rules
+    of ``core.access`` through the join the page needs anyway."""
+    return (
+        PromptTokenListing.objects.select_related("prompt__author")
+        .filter(prompt_visible_q(user, prefix="prompt__"))
+        .annotate(prompt_body_visible=as_boolean(body_visible_q(user, prefix="prompt__")))
     )
 
 

@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from core.exceptions import PromptNotReadable
-from core.models import Assistant, Prompt, content_hash
+from core.access import prompts_unusable_by, prompts_visible_to
+from core.exceptions import NotLicensed, PromptNotReadable
+from core.models import Assistant, Prompt, PromptLicence, PromptVersion, content_hash
+from core.services import assistant_create, licence_grant, prompt_create
 
 from .exceptions import (
     AlreadyListed,
@@ -27,7 +30,6 @@ from .exceptions import (
     InsufficientFunds,
     InvalidSignature,
     ListingInactive,
-    NotLicensed,
     PromptNotListable,
 )
 from .formulas import (
@@ -42,18 +44,24 @@ from .models import (
     LedgerEntry,
     ListingAdoption,
     PromptInjection,
-    PromptLicence,
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
     Wallet,
 )
 from .money import to_cents
-from .selectors import prompts_unreadable_by
 
 
 def grant_cents() -> int:
     return to_cents(str(settings.TOKEN_GRANT))
+
+
+@transaction.atomic
+def assistant_open(*, owner: User, name: str, description: str = "") -> Assistant:
+    """An assistant comes with its wallet (``wallet_create_with_grant``), in one transaction."""
+    assistant = assistant_create(owner=owner, name=name, description=description)
+    wallet_create_with_grant(assistant=assistant)
+    return assistant
 
 
 @transaction.atomic
@@ -162,7 +170,9 @@ def prompt_rate(
         raise CannotRateOwn(field="rater")
     if (
         require_licence
-        and not PromptLicence.objects.filter(prompt=prompt, assistant=rater).exists()
+        and not PromptLicence.objects.filter(
+            prompt=prompt, assistant=rater, state=PromptLicence.State.ACTIVE
+        ).exists()
     ):
         raise NotLicensed()
     # Lock the prompt row: concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
@@ -212,13 +222,17 @@ def listing_create(
 ) -> PromptTokenListing:
     """List a public prompt. At most one active listing per prompt (409 ``already_listed``);
     the seller is the prompt's author."""
-    if not prompt.is_public:
+    # Under the prompt's row lock: a concurrent edit cannot make it private meanwhile.
+    is_public = (
+        Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("is_public", flat=True)
+    )
+    if not is_public.first():
         raise PromptNotListable(field="prompt")
     if PromptTokenListing.objects.filter(prompt=prompt, is_active=True).exists():
         raise AlreadyListed()
     try:
         with transaction.atomic():
-            return PromptTokenListing.objects.create(
+            listing = PromptTokenListing.objects.create(
                 prompt=prompt,
                 token_cost_cents=token_cost_cents,
                 symbolic_tag_weight=symbolic_tag_weight,
@@ -226,6 +240,18 @@ def listing_create(
             )
     except IntegrityError as exc:  # a concurrent listing won the partial unique index
         raise AlreadyListed() from exc
+    _prompt_market_state_set(prompt=prompt, active_cost_cents=token_cost_cents)
+    return listing
+
+
+def _prompt_market_state_set(*, prompt: Prompt, active_cost_cents: int | None) -> None:
+    """Keep the prompt's ``is_listed`` / ``is_for_sale`` (read by core's access rules) equal to
+    its active listing, in the listing change's transaction: ``active_cost_cents`` is that
+    listing's price, None when it has none."""
+    listed = active_cost_cents is not None
+    for_sale = active_cost_cents is not None and active_cost_cents > 0
+    Prompt.objects.filter(pk=prompt.pk).update(is_listed=listed, is_for_sale=for_sale)
+    prompt.is_listed, prompt.is_for_sale = listed, for_sale
 
 
 @transaction.atomic
@@ -237,6 +263,8 @@ def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptToken
         setattr(listing, key, value)
     if fields:
         listing.save(update_fields=list(fields))
+    if "token_cost_cents" in fields:
+        _prompt_market_state_set(prompt=listing.prompt, active_cost_cents=listing.token_cost_cents)
     return listing
 
 
@@ -249,6 +277,7 @@ def listing_delist(*, listing: PromptTokenListing) -> PromptTokenListing:
     )
     if not updated:
         raise ListingInactive()
+    _prompt_market_state_set(prompt=listing.prompt, active_cost_cents=None)
     listing.is_active, listing.delisted_at = False, now
     return listing
 
@@ -305,10 +334,9 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
     # The licence first: a concurrent purchase by the same buyer waits on the unique index and
     # then fails here, before it could be charged.
     try:
-        with transaction.atomic():
-            licence = PromptLicence.objects.create(
-                assistant=buyer, prompt=listing.prompt, source=PromptLicence.Source.PURCHASE
-            )
+        licence = licence_grant(
+            assistant=buyer, prompt=listing.prompt, source=PromptLicence.Source.PURCHASE
+        )
     except IntegrityError as exc:
         raise AlreadyOwned() from exc
     entry = None
@@ -346,7 +374,12 @@ def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Inje
     403 ``not_licensed``. Repeating it changes nothing."""
     prompt = listing.prompt
     own = assistant.owner_id == prompt.author.owner_id
-    if not own and not PromptLicence.objects.filter(prompt=prompt, assistant=assistant).exists():
+    if (
+        not own
+        and not PromptLicence.objects.filter(
+            prompt=prompt, assistant=assistant, state=PromptLicence.State.ACTIVE
+        ).exists()
+    ):
         raise NotLicensed()
     injection, created = PromptInjection.objects.get_or_create(assistant=assistant, prompt=prompt)
     trust_map, _ = AssistantPromptTrustMap.objects.get_or_create(assistant=assistant, prompt=prompt)
@@ -416,6 +449,7 @@ def vault_export_build(*, owner: Assistant, prompts: Sequence[Prompt]) -> dict:
         "prompts": [
             {
                 "source_id": p.pk,
+                "version": p.version,
                 "title": p.title,
                 "body": p.body,
                 "tags": list(p.tags),
@@ -432,7 +466,7 @@ def vault_create(
 ) -> PromptMarketplaceVault:
     """Bundle prompts whose bodies the owner may read (400 ``prompt_not_readable`` otherwise);
     the server writes exported_json and its HMAC symbolic_signature."""
-    unreadable = prompts_unreadable_by(prompts=prompts, assistant=owner_assistant)
+    unreadable = prompts_unusable_by(prompts=prompts, assistant=owner_assistant)
     if unreadable:
         ids = ", ".join(str(p.pk) for p in unreadable)
         raise PromptNotReadable(f"The owner may not read prompt(s) {ids}.", field="prompts")
@@ -479,6 +513,32 @@ def _vault_entries_verified(exported_json: Any) -> list[dict]:
     return entries
 
 
+def _vault_versions_verify(*, entries: list[dict], user: User) -> None:
+    """An entry naming a source prompt the importer may see and a version of it carries that
+    version's content hash (one query); a mismatch is 400 ``invalid_signature``. Sources that
+    are gone or hidden are not checked: their text stands on the signature alone."""
+    wanted = Q()
+    for e in entries:
+        source, number = e.get("source_id"), e.get("version")
+        if type(source) is int and type(number) is int:
+            wanted |= Q(prompt_id=source, number=number)
+    if not wanted:
+        return
+    known: dict[tuple[Any, Any], str] = {
+        (v.prompt_id, v.number): v.content_hash
+        for v in PromptVersion.objects.filter(wanted, prompt__in=prompts_visible_to(user)).only(
+            "prompt_id", "number", "content_hash"
+        )
+    }
+    for i, e in enumerate(entries):
+        expected = known.get((e.get("source_id"), e.get("version")))
+        if expected is not None and expected != e["content_hash"]:
+            raise InvalidSignature(
+                f"Prompt {i} does not match version {e['version']} of its source.",
+                field="exported_json",
+            )
+
+
 @transaction.atomic
 def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature: str) -> list:
     """Create the prompts of a signed export for ``assistant``, all or none.
@@ -490,8 +550,7 @@ def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature
     if not hmac.compare_digest(expected.encode(), str(symbolic_signature).encode("utf-8")):
         raise InvalidSignature(field="symbolic_signature")
     entries = _vault_entries_verified(exported_json)
-    from core.services import prompt_create
-
+    _vault_versions_verify(entries=entries, user=assistant.owner)
     return [
         prompt_create(author=assistant, title=e["title"], body=e["body"], tags=e["tags"])
         for e in entries

@@ -2,17 +2,17 @@
 docstring states the rule it enforces. They never see a request."""
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from core.exceptions import NotFound
-from core.models import Assistant, Prompt, Ritual
-from core.services import codex_clauses_validate
+from core.models import Assistant, Prompt, PromptLicence, Ritual
+from core.services import codex_clauses_validate, licences_grant
 from economy.exceptions import AlreadyOwned, CannotBuyOwn, ListingInactive
-from economy.models import LedgerEntry, PromptLicence
+from economy.models import LedgerEntry
 from economy.services import assistant_pay
 
 from .exceptions import (
@@ -40,17 +40,6 @@ from .models import (
 from .selectors import curricula_for_export, curriculum_licensable_prompt_ids
 
 EXPORT_FORMAT_VERSION = 1
-
-
-def _licences_grant(*, assistant_id: int, prompt_ids: Iterable[int], source: str) -> None:
-    """A licence per prompt; ones the assistant already holds stay as they are."""
-    PromptLicence.objects.bulk_create(
-        [
-            PromptLicence(assistant_id=assistant_id, prompt_id=pid, source=source)
-            for pid in prompt_ids
-        ],
-        ignore_conflicts=True,
-    )
 
 
 # Mentorship ---------------------------------------------------------------------------------
@@ -144,7 +133,7 @@ def mentorship_adopt(
         mentor=mentor, mentee=mentee, mutation_notes=mutation_notes
     )
     log.prompt_set.set(prompt_ids)
-    _licences_grant(
+    licences_grant(
         assistant_id=mentee.pk, prompt_ids=prompt_ids, source=PromptLicence.Source.MENTORSHIP
     )
     return log
@@ -374,7 +363,7 @@ def _curriculum_adopt(
     PromptCurriculumVault.objects.filter(pk=curriculum.pk).update(
         adopter_count=F("adopter_count") + 1
     )
-    _licences_grant(
+    licences_grant(
         assistant_id=assistant.pk,
         prompt_ids=curriculum_licensable_prompt_ids(curriculum),
         source=PromptLicence.Source.CURRICULUM,

@@ -1,11 +1,12 @@
-"""Factories for every model the suite builds. Assistants go through the service so each
-gets its wallet and grant, as in production."""
+"""Factories for every model the suite builds. Assistants and prompts go through the services
+so each assistant gets its wallet and grant and each prompt its version 1, as in production."""
 
 import factory
 from django.contrib.auth.models import User
 
 from core import services
 from core.models import Assistant, CodexClause, Prompt, Ritual
+from economy.services import assistant_open
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -35,7 +36,7 @@ class AssistantFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.assistant_create(**kwargs)
+        return assistant_open(**kwargs)
 
 
 class CodexClauseFactory(factory.django.DjangoModelFactory):
@@ -57,6 +58,10 @@ class PromptFactory(factory.django.DjangoModelFactory):
     tags = factory.LazyFunction(lambda: ["myth"])
     codex_clauses = factory.LazyFunction(list)
     is_public = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.prompt_create(**kwargs)
 
 
 class RitualFactory(factory.django.DjangoModelFactory):

@@ -88,6 +88,8 @@ class PromptMutationRing(models.Model):
     mutated_prompt = models.ForeignKey(
         Prompt, related_name="mutated_versions", on_delete=models.CASCADE
     )
+    # The parent's version the mutation was made from (null for rings older than versions).
+    parent_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     belief_delta = models.FloatField()
     mutation_step = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

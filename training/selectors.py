@@ -6,8 +6,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
+from core.access import prompts_visible_to
 from core.models import Prompt
-from core.selectors import prompts_visible_to
 
 from .models import (
     AssistantReflectionChain,

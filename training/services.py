@@ -6,7 +6,8 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
-from core.exceptions import NotYourAssistant
+from core.access import prompt_usable_by
+from core.exceptions import NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
 
@@ -68,10 +69,7 @@ def _mutation_create(
     title: str | None,
     belief_delta: float,
 ) -> PromptMutationRing:
-    from economy.exceptions import NotLicensed
-    from economy.selectors import prompt_body_readable
-
-    if not prompt_body_readable(prompt=parent, assistant=assistant):
+    if not prompt_usable_by(prompt=parent, assistant=assistant):
         raise NotLicensed("The assistant may not read the parent prompt's body.")
     mutated = prompt_create(
         author=assistant,
@@ -83,6 +81,7 @@ def _mutation_create(
     )
     return PromptMutationRing.objects.create(
         parent_prompt=parent,
+        parent_version=parent.version,
         mutated_prompt=mutated,
         belief_delta=belief_delta,
         mutation_step=_mutation_step_after(parent=parent),

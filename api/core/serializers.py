@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from api.fields import ActingAssistantField, ClauseCodeListField, PrimaryKeyListField, TagListField
-from core.models import Assistant, CodexClause, Prompt, Ritual
+from core.models import Assistant, CodexClause, Prompt, PromptLabel, PromptVersion, Ritual
 
 PROMPT_BODY_MAX = 20_000
 
@@ -35,6 +35,8 @@ class PromptSerializer(serializers.ModelSerializer):
             "codex_clauses",
             "is_public",
             "forked_from",
+            "forked_from_version",
+            "version",
             "content_hash",
             "trust_score",
             "rating_count",
@@ -53,15 +55,23 @@ class PromptSerializer(serializers.ModelSerializer):
 
 
 class PromptUpdateSerializer(serializers.ModelSerializer):
-    """Fields an author may change. ``content_hash`` follows the body."""
+    """Fields an author may change. ``content_hash`` follows the body; a change of body, title,
+    tags or clauses makes the next version, described by ``message``."""
 
     body = serializers.CharField(max_length=PROMPT_BODY_MAX, trim_whitespace=False)
     tags = TagListField()
     codex_clauses = ClauseCodeListField()
+    message = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="What changed: recorded on the version this edit makes.",
+    )
 
     class Meta:
         model = Prompt
-        fields = ["title", "body", "tags", "codex_clauses", "is_public"]
+        fields = ["title", "body", "tags", "codex_clauses", "is_public", "message"]
 
 
 class PromptCreateSerializer(PromptUpdateSerializer):
@@ -128,3 +138,74 @@ class CodexClauseUpdateSerializer(CodexClauseSerializer):
 
     class Meta(CodexClauseSerializer.Meta):
         read_only_fields = ["code", "created_at"]
+
+
+class PromptVersionSerializer(serializers.ModelSerializer):
+    """One immutable version. ``body`` is null unless the caller may see this version's body
+    (a licence covers the version it was granted at and every later one)."""
+
+    body = serializers.CharField(allow_null=True, read_only=True)
+    tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    codex_clauses = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = PromptVersion
+        fields = [
+            "prompt",
+            "number",
+            "title",
+            "body",
+            "tags",
+            "codex_clauses",
+            "content_hash",
+            "message",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not getattr(instance, "body_visible", False):
+            data["body"] = None
+        return data
+
+
+class PromptLabelSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = PromptLabel
+        fields = ["name", "version", "updated_at"]
+        read_only_fields = fields
+
+
+class PromptLabelMoveSerializer(serializers.Serializer):
+    name = serializers.SlugField(max_length=50, help_text="The label (a slug), from the path.")
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class PromptDiffQuerySerializer(serializers.Serializer):
+    # ``from`` is a Python keyword: declared below under its wire name.
+    to = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+PromptDiffQuerySerializer._declared_fields["from"] = serializers.IntegerField(
+    min_value=1, max_value=2**31 - 1
+)
+
+
+class PromptDiffSerializer(serializers.Serializer):
+    """``diff`` is the unified diff of the bodies, null unless the caller may see both."""
+
+    prompt = serializers.IntegerField()
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    from_content_hash = serializers.CharField()
+    to_content_hash = serializers.CharField()
+    body_changed = serializers.BooleanField()
+    diff = serializers.CharField(allow_null=True)
+    changed_fields = serializers.DictField(
+        child=serializers.DictField(),
+        help_text='``{field: {"from": old, "to": new}}`` for title, tags, codex_clauses.',
+    )

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, StaffWriteOrReadOnly
 from api.schema import error_response
 from api.viewsets import GenericViewSet, ModelViewSet
-from core import selectors, services
+from core import access, selectors, services
 from core.models import CodexClause, Prompt, Ritual, RitualStep
-from economy.selectors import prompts_annotate_access
+from economy.services import assistant_open
 
 from .filters import AssistantFilter, PromptFilter, RitualFilter
 from .serializers import (
@@ -17,12 +17,18 @@ from .serializers import (
     CodexClauseSerializer,
     CodexClauseUpdateSerializer,
     PromptCreateSerializer,
+    PromptDiffQuerySerializer,
+    PromptDiffSerializer,
     PromptForkSerializer,
     PromptSerializer,
     PromptUpdateSerializer,
+    PromptVersionSerializer,
     RitualSerializer,
     RitualUpdateSerializer,
 )
+from .versions import LABEL
+
+VERSION_FIELDS = ("title", "body", "tags", "codex_clauses", "content_hash")
 
 
 @extend_schema(tags=["assistants"])
@@ -52,7 +58,7 @@ class AssistantViewSet(
         return obj.owner_id
 
     def perform_create(self, serializer):
-        serializer.instance = services.assistant_create(
+        serializer.instance = assistant_open(
             owner=self.request.user,  # type: ignore[arg-type]
             **serializer.validated_data,
         )
@@ -65,8 +71,14 @@ class AssistantViewSet(
 
 @extend_schema_view(
     create=extend_schema(request=PromptCreateSerializer, responses={201: PromptSerializer}),
-    update=extend_schema(request=PromptUpdateSerializer, responses={200: PromptSerializer}),
-    partial_update=extend_schema(request=PromptUpdateSerializer, responses={200: PromptSerializer}),
+    update=extend_schema(
+        request=PromptUpdateSerializer,
+        responses={200: PromptSerializer, 409: error_response("listed")},
+    ),
+    partial_update=extend_schema(
+        request=PromptUpdateSerializer,
+        responses={200: PromptSerializer, 409: error_response("listed")},
+    ),
 )
 @extend_schema(tags=["prompts"])
 class PromptViewSet(ModelViewSet):
@@ -80,8 +92,8 @@ class PromptViewSet(ModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self):
-        qs = selectors.prompts_visible_to(self.request.user).select_related("author")
-        return prompts_annotate_access(qs, self.request.user)
+        qs = access.prompts_visible_to(self.request.user).select_related("author")
+        return access.prompts_annotate_body_visible(qs, self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -100,6 +112,19 @@ class PromptViewSet(ModelViewSet):
         return Response(
             PromptSerializer(prompt, context=self.get_serializer_context()).data, status=code
         )
+
+    @extend_schema(parameters=[LABEL], responses={200: PromptSerializer, 404: error_response()})
+    def retrieve(self, request, *args, **kwargs):
+        """A prompt at its newest version, or with ``?label=`` at the version the label points
+        at (title, body, tags, clauses, content_hash and version are that version's)."""
+        prompt = self.get_object()
+        data = PromptSerializer(prompt, context=self.get_serializer_context()).data
+        if "label" in request.query_params:
+            number = selectors.label_number(prompt=prompt, name=request.query_params["label"])
+            version = selectors.version_read(prompt=prompt, number=number, user=request.user)
+            shown = PromptVersionSerializer(version).data
+            data.update({k: shown[k] for k in VERSION_FIELDS}, version=version.number)
+        return Response(data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -132,6 +157,30 @@ class PromptViewSet(ModelViewSet):
         serializer.is_valid(raise_exception=True)
         fork = services.prompt_fork(prompt=prompt, **serializer.validated_data)
         return self._read(fork, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[PromptDiffQuerySerializer],
+        responses={
+            200: PromptDiffSerializer,
+            400: error_response("unknown_version", "invalid", "required", description="Bad input."),
+            404: error_response(),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def diff(self, request, pk=None):
+        """``?from=A&to=B``: the unified diff of the two versions' bodies (null unless the caller
+        may see both bodies, as a version's body is null) and their changed title, tags and
+        clauses."""
+        prompt = self.get_object()
+        query = PromptDiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        diff = selectors.versions_diff(
+            prompt=prompt,
+            old=query.validated_data["from"],
+            new=query.validated_data["to"],
+            user=request.user,
+        )
+        return Response(PromptDiffSerializer(diff).data)
 
 
 @extend_schema_view(

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from api.core.serializers import PromptSerializer
 from api.fields import ActingAssistantField, BoundedJSONObjectField, MoneyField, TagListField
 from api.filters import MAX_ID
-from core.models import Prompt
-from core.selectors import prompts_visible_to
+from core.access import prompts_visible_to
+from core.models import Prompt, PromptLicence
 from economy import services
 from economy.formulas import adopters_over_all_assistants
 from economy.models import (
@@ -19,6 +19,7 @@ from economy.models import (
     PromptTokenListing,
     Wallet,
 )
+from economy.money import format_cents
 
 
 class UnitFloatField(serializers.FloatField):
@@ -367,3 +368,23 @@ class VaultImportSerializer(serializers.Serializer):
 
 class VaultImportResultSerializer(serializers.Serializer):
     prompts = PromptSerializer(many=True, help_text="The prompts created for the assistant.")
+
+
+class LicenceSerializer(serializers.ModelSerializer):
+    """A licence: the version it was granted at (its holder reads that one and every later one
+    while ``state`` is ``active``). ``price``: what its purchase charged ("0.00" for a free
+    listing); null for licences from mentorship or curricula."""
+
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    price = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PromptLicence
+        fields = ["id", "prompt", "version", "source", "state", "price", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_price(self, licence: PromptLicence) -> str | None:
+        if licence.source != PromptLicence.Source.PURCHASE:
+            return None
+        return format_cents(getattr(licence, "paid_cents", None) or 0)

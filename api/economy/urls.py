@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.viewsets import ID_REGEX
 
+from .views.licences import AssistantLicencesViewSet
 from .views.market import MarketPromptViewSet
 from .views.reputation import PromptRatingsViewSet, PromptReputationViewSet
 from .views.trust import AssistantTrustViewSet
@@ -16,6 +17,11 @@ router.register(
     rf"assistants/(?P<assistant_pk>{ID_REGEX})/wallet/ledger",
     WalletLedgerViewSet,
     basename="assistants-wallet-ledger",
+)
+router.register(
+    rf"assistants/(?P<assistant_pk>{ID_REGEX})/licences",
+    AssistantLicencesViewSet,
+    basename="assistants-licences",
 )
 router.register(
     rf"assistants/(?P<assistant_pk>{ID_REGEX})/trust",

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from api.core.serializers import PROMPT_BODY_MAX
 from api.fields import ActingAssistantField, BoundedJSONObjectField, FiniteFloatField
 from api.filters import MAX_ID
-from core.selectors import prompts_visible_to
+from core.access import prompts_visible_to
 from training.models import AssistantReflectionChain, PromptMutationRing, SwarmTrainingChain
 
 MAX_INVOLVED = 50
@@ -96,6 +96,7 @@ class MutationRingSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "parent_prompt",
+            "parent_version",
             "mutated_prompt",
             "belief_delta",
             "mutation_step",

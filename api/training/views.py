@@ -8,7 +8,7 @@ from api.pagination import AscendingCursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
 from api.schema import error_response
 from api.viewsets import GenericViewSet
-from core.selectors import prompts_visible_to
+from core.access import prompts_visible_to
 from training import selectors, services
 from training.models import SwarmTrainingChain
 

@@ -33,6 +33,10 @@ def test_seed_demo_is_idempotent(settings):
     assert PromptTokenListing.objects.filter(is_active=True).exists()
     assert AssistantMentorTag.objects.exists()
     assert SwarmTrainingChain.objects.exists()
+    versioned = Prompt.objects.get(title="Mirror of doubt")
+    assert versioned.version == 3
+    assert list(versioned.versions.order_by("number").values_list("number", flat=True)) == [1, 2, 3]
+    assert versioned.labels.get(name="live").version.number == 2
 
 
 def test_seed_demo_refuses_without_debug(settings):

@@ -231,7 +231,7 @@ def check_invariants() -> dict[str, int]:
     """The books balance, no step number twice, no licence twice. Returns the counts checked."""
     wallet_model = apps.get_model("economy", "Wallet")
     ledger_model = apps.get_model("economy", "LedgerEntry")
-    licence_model = apps.get_model("economy", "PromptLicence")
+    licence_model = apps.get_model("core", "PromptLicence")
 
     total = wallet_model.objects.aggregate(s=Sum("balance_cents"))["s"] or 0
     grants = ledger_model.objects.filter(kind="grant").aggregate(s=Sum("amount_cents"))["s"] or 0

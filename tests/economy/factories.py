@@ -1,6 +1,9 @@
 import factory
 
-from economy.models import PromptLicence, PromptTokenListing
+from core.models import PromptLicence
+from core.services import licence_grant
+from economy.models import PromptTokenListing
+from economy.services import listing_create
 from tests.factories import AssistantFactory, PromptFactory
 
 
@@ -13,6 +16,11 @@ class ListingFactory(factory.django.DjangoModelFactory):
     symbolic_tag_weight = 0.4
     codex_usage_score = 0.6
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service, so the prompt's is_listed / is_for_sale follow the listing.
+        return listing_create(**kwargs)
+
 
 class LicenceFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -20,3 +28,9 @@ class LicenceFactory(factory.django.DjangoModelFactory):
 
     assistant = factory.SubFactory(AssistantFactory)
     prompt = factory.SubFactory(PromptFactory)
+    source = PromptLicence.Source.PURCHASE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service, so the licence records the prompt's newest version.
+        return licence_grant(**kwargs)

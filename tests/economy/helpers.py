@@ -2,7 +2,8 @@
 
 from django.db.models import Sum
 
-from economy.models import LedgerEntry, PromptLicence, Wallet
+from core.models import PromptLicence
+from economy.models import LedgerEntry, Wallet
 
 
 def assert_ledger_invariants() -> None:

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from economy.models import LedgerEntry, PromptLicence
+from core.models import PromptLicence
+from economy.models import LedgerEntry
 from tests.economy.factories import ListingFactory
 from tests.economy.helpers import assert_ledger_invariants
 from tests.factories import AssistantFactory, PromptFactory

@@ -2,12 +2,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from core.models import Assistant, Prompt
+from core.models import Assistant, Prompt, PromptLicence
 from economy import demo
 from economy.models import (
     AssistantPromptTrustMap,
     LedgerEntry,
-    PromptLicence,
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,

@@ -24,8 +24,10 @@ from django.utils import timezone
 from rest_framework.mixins import ListModelMixin
 from rest_framework.test import APIClient
 
+from core import services as core_services
 from core.models import Assistant, Prompt
 from tests.conftest import count_queries
+from tests.economy.factories import LicenceFactory
 from tests.factories import AssistantFactory, PromptFactory, UserFactory
 
 ROWS = 3
@@ -155,8 +157,25 @@ def _assistant_with_prompt(ctx: Ctx):
     return ctx.assistant
 
 
+def _version(ctx: Ctx, i: int) -> None:
+    prompt = ctx.parents[Prompt]
+    core_services.prompt_update(prompt=prompt, body=f"{prompt.body} edit {i}")
+
+
+def _label(ctx: Ctx, i: int) -> None:
+    core_services.label_move(prompt=ctx.parents[Prompt], name=f"label-{i}", number=1)
+
+
+def _licence(ctx: Ctx, i: int) -> None:
+    LicenceFactory(assistant=ctx.assistant)
+
+
 # Lists whose rows the generic builder can't make (domain rules): name -> maker(ctx, i).
-BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {}
+BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {
+    "prompts-versions-list": _version,
+    "prompts-labels-list": _label,
+    "assistants-licences-list": _licence,
+}
 
 
 def _model_of(route: ListRoute) -> type[models.Model]:

@@ -10,8 +10,8 @@ import pytest
 
 from bench.seed_scale import seed_scale
 from core.models import Prompt
-from economy.models import PromptTokenListing
 from tests.conftest import count_queries
+from tests.economy.factories import ListingFactory
 from tests.factories import AssistantFactory, PromptFactory, UserFactory
 from training.models import AssistantReflectionChain
 from training.services import chain_create
@@ -27,9 +27,7 @@ def world(db, client_for):
     seller = AssistantFactory(owner=seller_user)
     buyers = [AssistantFactory(owner=buyer_user) for _ in range(4)]
     prompts = [PromptFactory(author=seller) for _ in range(4)]
-    listings = [
-        PromptTokenListing.objects.create(prompt=p, token_cost_cents=100) for p in prompts[:2]
-    ]
+    listings = [ListingFactory(prompt=p, token_cost_cents=100) for p in prompts[:2]]
     chain = chain_create(
         seed_assistant=buyers[0],
         chain_title="perf",

@@ -20,10 +20,10 @@ from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core import services as core_services
-from core.selectors import assistants_count, prompts_visible_to
+from core.access import prompts_annotate_body_visible, prompts_visible_to
+from core.selectors import assistants_count
 from economy import selectors, services
 from economy.models import PromptTokenListing, Wallet
-from economy.selectors import prompts_annotate_access
 
 from ..filters import ListingFilter
 from ..serializers import (
@@ -231,7 +231,7 @@ class MarketPromptViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fork = core_services.prompt_fork(prompt=listing.prompt, **serializer.validated_data)
-        fork = prompts_annotate_access(
+        fork = prompts_annotate_body_visible(
             prompts_visible_to(request.user).select_related("author"), request.user
         ).get(pk=fork.pk)
         return Response(PromptSerializer(fork).data, status=status.HTTP_201_CREATED)

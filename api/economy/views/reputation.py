@@ -9,8 +9,8 @@ from api.pagination import CursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
 from api.schema import error_response
 from api.viewsets import GenericViewSet
+from core.access import prompts_visible_to
 from core.models import Prompt
-from core.selectors import prompts_visible_to
 from economy import selectors, services
 from economy.models import PromptReputationScore
 

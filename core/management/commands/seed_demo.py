@@ -21,6 +21,14 @@ CLAUSES = {
     "memory": "What is remembered is remembered faithfully.",
     "consent": "No belief is implanted without the holder's consent.",
 }
+# "Mirror of doubt" after its first version: (body, message) of versions 2 and 3.
+VERSIONS = [
+    (
+        "List three things you are unsure of, why, and what would settle each.",
+        "Ask what settles it.",
+    ),
+    ("List three things you are unsure of, why, and what evidence would settle each.", "Evidence."),
+]
 PROMPTS = [
     (
         "alice",
@@ -83,6 +91,9 @@ class Command(BaseCommand):
         )
 
     def _seed(self) -> None:
+        # The demo spans every app (see _seed_more); assistants come with their wallets.
+        from economy.services import assistant_open
+
         users = {}
         for username, staff in USERS:
             user, created = User.objects.get_or_create(
@@ -104,7 +115,7 @@ class Command(BaseCommand):
             key = (username, name)
             if key not in assistants:
                 existing = Assistant.objects.filter(owner=users[username], name=name).first()
-                assistants[key] = existing or services.assistant_create(
+                assistants[key] = existing or assistant_open(
                     owner=users[username], name=name, description=f"{name}, {username}'s assistant."
                 )
         prompts = {}
@@ -121,6 +132,7 @@ class Command(BaseCommand):
                 is_public=title != "Private sketch",
             )
             prompts[title] = prompt
+        self._seed_versions(prompts["Mirror of doubt"])
         oracle = assistants[("alice", "Oracle")]
         if not Ritual.objects.filter(owner=oracle, name="Dawn reflection").exists():
             services.ritual_create(
@@ -135,6 +147,12 @@ class Command(BaseCommand):
                 codex_clauses=["memory", "honesty"],
             )
         self._seed_more(users=users, assistants=assistants, prompts=prompts)
+
+    def _seed_versions(self, prompt: Prompt) -> None:
+        """A prompt with three versions and its ``live`` label on the second."""
+        for body, message in VERSIONS[prompt.version - 1 :]:
+            prompt = services.prompt_update(prompt=prompt, body=body, message=message)
+        services.label_move(prompt=prompt, name="live", number=2)
 
     def _seed_more(self, **context) -> None:
         """The other domains' demo data: each installed app's ``demo.seed``, found like admin

@@ -3,8 +3,8 @@ import hashlib
 import pytest
 
 from core.models import Prompt
-from economy.models import PromptLicence, PromptTokenListing
 from tests.conftest import assert_list_queries_constant, count_queries, error_codes
+from tests.economy.factories import LicenceFactory, ListingFactory
 from tests.factories import AssistantFactory, CodexClauseFactory, PromptFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,9 +141,9 @@ def test_for_sale_body_hidden_except_owner_licensee_staff(
     anon_client, owner_client, other_client, staff_client, client_for, assistant, other_assistant
 ):
     p = PromptFactory(author=assistant, body="secret")
-    PromptTokenListing.objects.create(prompt=p, token_cost_cents=500)
+    ListingFactory(prompt=p, token_cost_cents=500)
     licensee = AssistantFactory()
-    PromptLicence.objects.create(assistant=licensee, prompt=p)
+    LicenceFactory(assistant=licensee, prompt=p)
     url = f"/api/v1/prompts/{p.id}/"
     assert anon_client.get(url).json()["body"] is None
     assert other_client.get(url).json()["body"] is None
@@ -157,7 +157,7 @@ def test_for_sale_body_hidden_except_owner_licensee_staff(
 
 def test_free_listing_shows_body(anon_client, assistant):
     p = PromptFactory(author=assistant, body="free")
-    PromptTokenListing.objects.create(prompt=p, token_cost_cents=0)
+    ListingFactory(prompt=p, token_cost_cents=0)
     assert anon_client.get(f"/api/v1/prompts/{p.id}/").json()["body"] == "free"
 
 
@@ -213,7 +213,7 @@ def test_filters_and_search(anon_client, assistant, other_assistant):
 def test_list_query_count_constant(other_client, assistant):
     for _ in range(3):
         p = PromptFactory(author=assistant)
-        PromptTokenListing.objects.create(prompt=p, token_cost_cents=100)
+        ListingFactory(prompt=p, token_cost_cents=100)
     assert assert_list_queries_constant(other_client, "/api/v1/prompts/") <= 3
 
 
@@ -234,14 +234,14 @@ def test_fork_copies_and_counts(other_client, assistant, other_assistant):
 
 def test_fork_for_sale_needs_licence(other_client, assistant, other_assistant):
     p = PromptFactory(author=assistant)
-    PromptTokenListing.objects.create(prompt=p, token_cost_cents=100)
+    ListingFactory(prompt=p, token_cost_cents=100)
     r = other_client.post(
         f"/api/v1/prompts/{p.id}/fork/", {"assistant": other_assistant.id}, format="json"
     )
     assert r.status_code == 403
     assert error_codes(r) == ["not_licensed"]
     assert Prompt.objects.count() == 1
-    PromptLicence.objects.create(assistant=other_assistant, prompt=p)
+    LicenceFactory(assistant=other_assistant, prompt=p)
     r = other_client.post(
         f"/api/v1/prompts/{p.id}/fork/", {"assistant": other_assistant.id}, format="json"
     )
@@ -281,8 +281,8 @@ def test_forks_of_paid_or_private_prompts_are_private(
     owner_client, other_client, assistant, other_assistant
 ):
     paid = PromptFactory(author=assistant, body="bought words")
-    PromptTokenListing.objects.create(prompt=paid, token_cost_cents=100)
-    PromptLicence.objects.create(assistant=other_assistant, prompt=paid)
+    ListingFactory(prompt=paid, token_cost_cents=100)
+    LicenceFactory(assistant=other_assistant, prompt=paid)
     r = other_client.post(
         f"/api/v1/prompts/{paid.id}/fork/", {"assistant": other_assistant.id}, format="json"
     )

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from economy.models import IdempotencyKey, LedgerEntry, PromptLicence, Wallet
+from core.models import PromptLicence
+from economy.models import IdempotencyKey, LedgerEntry, Wallet
 from economy.services import idempotency_keys_purge
 from tests.conftest import error_codes
 from tests.economy.factories import ListingFactory

@@ -1,12 +1,11 @@
 import pytest
 
-from core.models import Prompt
+from core.models import Prompt, PromptLicence
 from economy.models import (
     AssistantPromptTrustMap,
     LedgerEntry,
     ListingAdoption,
     PromptInjection,
-    PromptLicence,
     PromptReputationScore,
     PromptTokenListing,
     Wallet,

@@ -2,9 +2,11 @@
 
 import pytest
 
-from economy.models import PromptLicence, PromptTokenListing
+from core.models import PromptLicence
+from core.services import prompt_update
 from mentorship.models import AssistantMentorTag, PromptMentorshipLog
 from tests.conftest import count_queries, error_codes
+from tests.economy.factories import ListingFactory
 from tests.factories import AssistantFactory, PromptFactory
 from tests.mentorship.factories import mentor_make
 
@@ -178,6 +180,8 @@ def test_adopt_all_offered_prompts(other_client, assistant, other_assistant):
     """The seed's goal: a mentorship log stores the shared prompts and the mutation notes."""
     tag = mentor_make(assistant, prompts=3)
     offered = set(tag.offered_prompts.values_list("id", flat=True))
+    edited = tag.offered_prompts.order_by("id").first()
+    prompt_update(prompt=edited, body="Edited before the adoption.")
     r = other_client.post(
         adopt_url(assistant), {"mentee": other_assistant.pk, "mutation_notes": "Softer tone."}
     )
@@ -193,6 +197,9 @@ def test_adopt_all_offered_prompts(other_client, assistant, other_assistant):
     licences = PromptLicence.objects.filter(assistant=other_assistant)
     assert set(licences.values_list("prompt_id", flat=True)) == offered
     assert set(licences.values_list("source", flat=True)) == {"mentorship"}
+    # Each licence records the version it was granted at: the prompt's newest.
+    granted = {lic.prompt_id: lic.version.number for lic in licences.select_related("version")}
+    assert granted == {pid: 2 if pid == edited.pk else 1 for pid in offered}
 
 
 def test_adopt_subset_and_again(other_client, assistant, other_assistant):
@@ -214,7 +221,7 @@ def test_adopt_subset_and_again(other_client, assistant, other_assistant):
 def test_adopted_licence_opens_a_for_sale_body(other_client, assistant, other_assistant):
     tag = mentor_make(assistant, prompts=1)
     prompt = tag.offered_prompts.get()
-    PromptTokenListing.objects.create(prompt=prompt, token_cost_cents=500)
+    ListingFactory(prompt=prompt, token_cost_cents=500)
     assert other_client.get(f"/api/v1/prompts/{prompt.pk}/").json()["body"] is None
     other_client.post(adopt_url(assistant), {"mentee": other_assistant.pk})
     assert other_client.get(f"/api/v1/prompts/{prompt.pk}/").json()["body"] == prompt.body

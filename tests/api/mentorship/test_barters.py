@@ -2,7 +2,7 @@
 
 import pytest
 
-from economy.models import PromptLicence
+from core.models import PromptLicence
 from mentorship.models import BarterOffer, CurriculumAdoption
 from tests.conftest import assert_list_queries_constant, error_codes
 from tests.factories import AssistantFactory

@@ -2,10 +2,11 @@
 
 import pytest
 
-from core.models import Assistant
-from economy.models import LedgerEntry, PromptLicence, Wallet
+from core.models import Assistant, PromptLicence
+from economy.models import LedgerEntry, Wallet
 from mentorship.models import CurriculumAdoption, PromptCurriculumVault
 from tests.conftest import assert_list_queries_constant, count_queries, error_codes
+from tests.economy.factories import LicenceFactory
 from tests.factories import AssistantFactory, CodexClauseFactory, PromptFactory
 from tests.mentorship.factories import bundle_make, curriculum_make
 
@@ -401,7 +402,7 @@ def test_deleting_a_ritual_rebuilds_the_export(owner_client, assistant):
 
 
 def test_a_sold_prompt_cannot_be_deleted(owner_client, other_client, assistant, other_assistant):
-    from economy.models import PromptLicence
+    from core.models import PromptLicence
 
     c = curriculum_make(assistant)
     prompt = c.ritual_tags.get().rituals.get().steps.first().prompt
@@ -409,6 +410,6 @@ def test_a_sold_prompt_cannot_be_deleted(owner_client, other_client, assistant, 
     assert r.status_code == 409  # a ritual step uses it
     assert r.json()["errors"][0]["code"] == "protected"
     free = PromptFactory(author=assistant)
-    PromptLicence.objects.create(assistant=other_assistant, prompt=free)
+    LicenceFactory(assistant=other_assistant, prompt=free)
     assert owner_client.delete(f"/api/v1/prompts/{free.pk}/").status_code == 409
     assert PromptLicence.objects.filter(prompt=free).exists()

@@ -1,8 +1,8 @@
 import pytest
 
 from core.models import Prompt
-from economy.models import PromptLicence, PromptTokenListing
 from tests.conftest import assert_list_queries_constant, count_queries, error_codes
+from tests.economy.factories import LicenceFactory, ListingFactory
 from tests.factories import AssistantFactory, PromptFactory
 from training import services
 from training.models import PromptMutationRing
@@ -25,6 +25,7 @@ def test_mutate_creates_prompt_and_ring(owner_client, assistant):
     assert body == {
         "id": ring.pk,
         "parent_prompt": parent.pk,
+        "parent_version": 1,
         "mutated_prompt": ring.mutated_prompt_id,
         "belief_delta": 0.4,
         "mutation_step": 1,
@@ -62,13 +63,13 @@ def test_mutate_as_someone_elses_assistant_is_403(owner_client, other_assistant)
 
 def test_mutate_a_prompt_for_sale_needs_a_licence(owner_client, assistant):
     parent = PromptFactory()
-    PromptTokenListing.objects.create(prompt=parent, token_cost_cents=100)
+    ListingFactory(prompt=parent, token_cost_cents=100)
     prompts = Prompt.objects.count()
     r = mutate(owner_client, parent.pk, assistant=assistant.pk, body="x", belief_delta=0)
     assert r.status_code == 403
     assert error_codes(r) == ["not_licensed"]
     assert Prompt.objects.count() == prompts
-    PromptLicence.objects.create(assistant=assistant, prompt=parent, source="purchase")
+    LicenceFactory(assistant=assistant, prompt=parent, source="purchase")
     r = mutate(owner_client, parent.pk, assistant=assistant.pk, body="x", belief_delta=0)
     assert r.status_code == 201
 

@@ -1,8 +1,8 @@
 import pytest
 
 from core.models import Prompt
-from economy.models import PromptTokenListing
 from tests.conftest import count_queries, error_codes
+from tests.economy.factories import ListingFactory
 from tests.factories import AssistantFactory, PromptFactory
 from tests.training.factories import make_chain
 from training.models import AssistantReflectionChain, PromptMutationRing, SwarmTrainingChain
@@ -190,7 +190,7 @@ def test_step_with_mutation_creates_prompt_and_ring(owner_client, other_client, 
 def test_mutation_of_an_unreadable_prompt_is_403_and_changes_nothing(owner_client, chain):
     seller = AssistantFactory()
     parent = PromptFactory(author=seller)
-    PromptTokenListing.objects.create(prompt=parent, token_cost_cents=500)
+    ListingFactory(prompt=parent, token_cost_cents=500)
     prompts = Prompt.objects.count()
     r = step(owner_client, chain.pk, mutation={"parent_prompt": parent.pk, "body": "x"})
     assert r.status_code == 403
