@@ -12,6 +12,7 @@ from django.utils.module_loading import module_has_submodule
 
 from core import services
 from core.models import Assistant, CodexClause, Prompt, Ritual
+from economy.services import assistant_open
 
 DEMO_PASSWORD = "mythos-demo-pass"
 USERS = [("alice", False), ("bob", False), ("carol", False), ("admin", True)]
@@ -92,8 +93,6 @@ class Command(BaseCommand):
 
     def _seed(self) -> None:
         # The demo spans every app (see _seed_more); assistants come with their wallets.
-        from economy.services import assistant_open
-
         users = {}
         for username, staff in USERS:
             user, created = User.objects.get_or_create(
