@@ -29,7 +29,10 @@ class MoneyField(serializers.Field):
     """Tokens: integer cents inside, a ``"10.00"`` string outside. Never a float.
 
     Accepts a plain decimal string (ASCII digits, at most 2 places) or a JSON number written
-    that way, ≥ 0 and ≤ 10¹² tokens.
+    that way, ≥ 0 and ≤ 10¹² tokens. The JSON parser hands numbers over as written (an int, or
+    a ``Decimal`` keeping the literal), so ``1e2``, ``-0`` and ``10.999999999999999999`` are
+    refused as written rather than after a float rounded them; a float is never exact, so it is
+    refused too.
     """
 
     default_error_messages = {
@@ -42,7 +45,7 @@ class MoneyField(serializers.Field):
         return format_cents(value)
 
     def to_internal_value(self, data) -> int:
-        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
+        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
             self.fail("invalid")
         text = str(data)
         if text.startswith("-") and MONEY_RE.fullmatch(text[1:]) and text[1:].strip("0.") != "":
@@ -107,6 +110,7 @@ class BoundedJSONObjectField(serializers.JSONField):
 
     default_error_messages = {
         "not_an_object": "Must be a JSON object.",
+        "not_finite": "Numbers must be finite.",
         "null_character": "Strings must not contain NUL characters.",
         "too_large": "Must be at most {max_bytes} bytes of JSON.",
     }
@@ -115,8 +119,21 @@ class BoundedJSONObjectField(serializers.JSONField):
         self.max_bytes = max_bytes
         super().__init__(**kwargs)
 
+    def _floats(self, value):
+        """The parser's exact Decimals as the floats a JSON column stores; non-finite is a 400."""
+        if isinstance(value, Decimal):
+            number = float(value)
+            if not math.isfinite(number):
+                self.fail("not_finite")
+            return number
+        if isinstance(value, dict):
+            return {key: self._floats(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._floats(item) for item in value]
+        return value
+
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        value = super().to_internal_value(self._floats(data))
         if not isinstance(value, dict):
             self.fail("not_an_object")
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
