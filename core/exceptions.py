@@ -56,3 +56,8 @@ class UnknownCodexClause(InvalidInput):
 class PromptNotReadable(InvalidInput):
     code = "prompt_not_readable"
     message = "The assistant may not read this prompt's body."
+
+
+class UsernameTaken(InvalidInput):
+    code = "unique"
+    message = "This username is taken."

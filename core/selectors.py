@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
-from .models import Assistant, CodexClause, Prompt, Ritual
+from .models import Assistant, CodexClause, Prompt, Ritual, UsernameClaim, username_canonical
 
 
 def prompts_visible_to(user: User | AnonymousUser) -> QuerySet[Prompt]:
@@ -57,3 +57,14 @@ def codex_codes_unknown(codes: list[str]) -> list[str]:
         return []
     known = set(CodexClause.objects.filter(code__in=wanted).values_list("code", flat=True))
     return sorted(wanted - known)
+
+
+def username_for_login(username: str) -> str:
+    """The stored username that ``username`` names in any case or width (fullwidth
+    ``ALICE`` logs in as ``alice``); unchanged when no account claims it."""
+    stored = (
+        UsernameClaim.objects.filter(canonical=username_canonical(username))
+        .values_list("user__username", flat=True)
+        .first()
+    )
+    return stored if stored is not None else username

@@ -3,11 +3,17 @@
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause
-from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
+from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause, UsernameTaken
+from .models import (
+    Assistant,
+    CodexClause,
+    Prompt,
+    Ritual,
+    RitualStep,
+)
 from .selectors import codex_codes_unknown
 from .signals import prompt_changed, ritual_changed
 
@@ -17,6 +23,18 @@ def codex_clauses_validate(codes: Sequence[str], *, field: str = "codex_clauses"
     unknown = codex_codes_unknown(list(codes))
     if unknown:
         raise UnknownCodexClause(f"Unknown codex clause(s): {', '.join(unknown)}.", field=field)
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str = "") -> User:
+    """Usernames are unique after NFKC normalisation and case folding: ``ALICE``, fullwidth
+    or not, beside ``alice`` is 400 ``unique``. The claim's unique index settles two registrations of
+    one name racing: one user is created, the other gets the same 400."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password, email=email)
+    except IntegrityError:  # a concurrent registration claimed the name first
+        raise UsernameTaken(field="username") from None
 
 
 @transaction.atomic

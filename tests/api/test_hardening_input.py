@@ -37,6 +37,11 @@ BAD_MONEY = [
 ]
 
 
+def _json(**raw: object) -> str:
+    """A JSON object whose values are raw JSON text, kept as written (a dict would not)."""
+    return "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in raw.items()) + "}"
+
+
 def _raw(client, method, url, text):
     return getattr(client, method)(url, text, content_type="application/json")
 
@@ -44,7 +49,7 @@ def _raw(client, method, url, text):
 @pytest.mark.parametrize("literal", BAD_MONEY)
 def test_listing_money_refuses_anything_but_a_plain_decimal(owner_client, assistant, literal):
     prompt = PromptFactory(author=assistant)
-    body = '{"prompt": %d, "token_cost": %s}' % (prompt.pk, literal)
+    body = _json(prompt=prompt.pk, token_cost=literal)
     r = _raw(owner_client, "post", "/api/v1/market/prompts/", body)
     assert r.status_code == 400, (literal, r.content)
     assert r.json()["errors"][0]["attr"] == "token_cost"
@@ -61,7 +66,7 @@ def test_listing_update_money_refuses_the_same(owner_client, assistant, literal)
         owner_client,
         "patch",
         f"/api/v1/market/prompts/{listing.pk}/",
-        '{"token_cost": %s}' % literal,
+        _json(token_cost=literal),
     )
     assert r.status_code == 400, (literal, r.content)
     assert r.json()["errors"][0]["attr"] == "token_cost"
@@ -71,7 +76,7 @@ def test_listing_update_money_refuses_the_same(owner_client, assistant, literal)
 
 @pytest.mark.parametrize("literal", BAD_MONEY)
 def test_curriculum_money_refuses_the_same(owner_client, assistant, literal):
-    body = '{"curator": %d, "curriculum_title": "C", "token_cost": %s}' % (assistant.pk, literal)
+    body = _json(curator=assistant.pk, curriculum_title='"C"', token_cost=literal)
     r = _raw(owner_client, "post", "/api/v1/market/curriculum/", body)
     assert r.status_code == 400, (literal, r.content)
     assert r.json()["errors"][0]["attr"] == "token_cost"
@@ -84,7 +89,7 @@ def test_curriculum_money_refuses_the_same(owner_client, assistant, literal):
 )
 def test_money_as_json_number_or_string_is_exact(owner_client, assistant, literal, cents):
     prompt = PromptFactory(author=assistant)
-    body = '{"prompt": %d, "token_cost": %s}' % (prompt.pk, literal)
+    body = _json(prompt=prompt.pk, token_cost=literal)
     r = _raw(owner_client, "post", "/api/v1/market/prompts/", body)
     assert r.status_code == 201, r.content
     assert PromptTokenListing.objects.get().token_cost_cents == cents
@@ -92,9 +97,8 @@ def test_money_as_json_number_or_string_is_exact(owner_client, assistant, litera
 
 def test_unit_floats_still_take_json_numbers(owner_client, assistant):
     prompt = PromptFactory(author=assistant)
-    body = (
-        '{"prompt": %d, "token_cost": 1, "symbolic_tag_weight": 0.25, "codex_usage_score": 1e-1}'
-        % prompt.pk
+    body = _json(
+        prompt=prompt.pk, token_cost=1, symbolic_tag_weight="0.25", codex_usage_score="1e-1"
     )
     r = _raw(owner_client, "post", "/api/v1/market/prompts/", body)
     assert r.status_code == 201, r.content
@@ -105,7 +109,7 @@ def test_unit_floats_still_take_json_numbers(owner_client, assistant):
 @pytest.mark.parametrize("literal", ["1e400", "-1e400", "1.0000001", "-0.5"])
 def test_unit_floats_out_of_range_or_infinite_are_400(owner_client, assistant, literal):
     prompt = PromptFactory(author=assistant)
-    body = '{"prompt": %d, "token_cost": 1, "symbolic_tag_weight": %s}' % (prompt.pk, literal)
+    body = _json(prompt=prompt.pk, token_cost=1, symbolic_tag_weight=literal)
     r = _raw(owner_client, "post", "/api/v1/market/prompts/", body)
     assert r.status_code == 400, r.content
     assert r.json()["errors"][0]["attr"] == "symbolic_tag_weight"
@@ -160,7 +164,7 @@ SURROGATE_VALUE = '{"a": "x\\udfff"}'
 @pytest.mark.parametrize("obj", [SURROGATE_KEY, SURROGATE_VALUE, '{"a": ["\\ud800"]}'])
 def test_lone_surrogate_in_memory_snapshot_is_400(owner_client, assistant, other_assistant, obj):
     chain = make_chain(seed=assistant, involved=[assistant, other_assistant])
-    body = '{"reflection_notes": "n", "belief_delta": 0.1, "memory_snapshot": %s}' % obj
+    body = _step_body(obj)
     r = _raw(owner_client, "post", f"/api/v1/train/chains/{chain.pk}/step/", body)
     assert r.status_code == 400, r.content
     assert error_codes(r) == ["parse_error"]
@@ -169,7 +173,7 @@ def test_lone_surrogate_in_memory_snapshot_is_400(owner_client, assistant, other
 
 @pytest.mark.parametrize("obj", [SURROGATE_KEY, SURROGATE_VALUE])
 def test_lone_surrogate_in_codex_alignment_is_400(owner_client, assistant, obj):
-    body = '{"curator": %d, "curriculum_title": "C", "codex_alignment": %s}' % (assistant.pk, obj)
+    body = _json(curator=assistant.pk, curriculum_title='"C"', codex_alignment=obj)
     r = _raw(owner_client, "post", "/api/v1/market/curriculum/", body)
     assert r.status_code == 400, r.content
     assert error_codes(r) == ["parse_error"]
@@ -178,27 +182,28 @@ def test_lone_surrogate_in_codex_alignment_is_400(owner_client, assistant, obj):
 
 @pytest.mark.parametrize("obj", [SURROGATE_KEY, SURROGATE_VALUE])
 def test_lone_surrogate_in_exported_json_is_400(owner_client, assistant, obj):
-    body = '{"assistant": %d, "symbolic_signature": "x", "exported_json": %s}' % (
-        assistant.pk,
-        obj,
-    )
+    body = _json(assistant=assistant.pk, symbolic_signature='"x"', exported_json=obj)
     r = _raw(owner_client, "post", "/api/v1/vaults/import/", body)
     assert r.status_code == 400, r.content
     assert error_codes(r) == ["parse_error"]
 
 
 def test_lone_surrogate_in_a_plain_string_field_is_400(owner_client, assistant):
-    body = '{"author": %d, "title": "\\ud800", "body": "b"}' % assistant.pk
+    body = _json(author=assistant.pk, title='"\\ud800"', body='"b"')
     r = _raw(owner_client, "post", "/api/v1/prompts/", body)
     assert r.status_code == 400, r.content
     assert error_codes(r) == ["parse_error"]
 
 
 def test_a_surrogate_pair_is_text(owner_client, assistant):
-    body = '{"author": %d, "title": "\\ud83d\\ude00", "body": "b"}' % assistant.pk
+    body = _json(author=assistant.pk, title='"\\ud83d\\ude00"', body='"b"')
     r = _raw(owner_client, "post", "/api/v1/prompts/", body)
     assert r.status_code == 201, r.content
     assert r.json()["title"] == "\U0001f600"
+
+
+def _step_body(memory_snapshot: str) -> str:
+    return _json(reflection_notes='"n"', belief_delta="0.1", memory_snapshot=memory_snapshot)
 
 
 def _nested(depth: int) -> str:
@@ -208,9 +213,7 @@ def _nested(depth: int) -> str:
 @pytest.mark.parametrize("depth", [65, 200, 940])
 def test_memory_snapshot_nested_deep_is_400(owner_client, assistant, other_assistant, depth):
     chain = make_chain(seed=assistant, involved=[assistant, other_assistant])
-    body = '{"reflection_notes": "n", "belief_delta": 0.1, "memory_snapshot": %s}' % _nested(
-        depth - 1
-    )
+    body = _step_body(_nested(depth - 1))
     r = _raw(owner_client, "post", f"/api/v1/train/chains/{chain.pk}/step/", body)
     assert r.status_code == 400, r.content
     assert error_codes(r) == ["parse_error"]
@@ -219,7 +222,7 @@ def test_memory_snapshot_nested_deep_is_400(owner_client, assistant, other_assis
 
 def test_memory_snapshot_at_the_depth_limit_is_stored(owner_client, assistant, other_assistant):
     chain = make_chain(seed=assistant, involved=[assistant, other_assistant])
-    body = '{"reflection_notes": "n", "belief_delta": 0.1, "memory_snapshot": %s}' % _nested(63)
+    body = _step_body(_nested(63))
     r = _raw(owner_client, "post", f"/api/v1/train/chains/{chain.pk}/step/", body)
     assert r.status_code == 201, r.content
     assert AssistantReflectionChain.objects.count() == 1
@@ -230,7 +233,7 @@ def test_infinite_number_inside_a_json_object_is_400(
     owner_client, assistant, other_assistant, literal
 ):
     chain = make_chain(seed=assistant, involved=[assistant, other_assistant])
-    body = '{"reflection_notes": "n", "belief_delta": 0.1, "memory_snapshot": {"x": %s}}' % literal
+    body = _step_body(_json(x=literal))
     r = _raw(owner_client, "post", f"/api/v1/train/chains/{chain.pk}/step/", body)
     assert r.status_code == 400, r.content
     assert error_codes(r) == ["not_finite"]
