@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from core.models import Assistant
+from core.selectors import prompts_visible_to
 from economy.money import format_cents, to_cents
 
 MAX_TOKENS_CENTS = 10**14  # 1e12 tokens: far beyond any real price, far below BIGINT
@@ -180,3 +181,30 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("not_finite")
         return value
+
+
+def _prompts_visible(field: serializers.Field):
+    return prompts_visible_to(field.context["request"].user).select_related("author")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisiblePromptField(serializers.PrimaryKeyRelatedField):
+    """A prompt id the request's user may see. Every other id, a private prompt of someone else
+    included, is the same 400 ``does_not_exist``: no answer tells that a hidden prompt exists."""
+
+    def get_queryset(self):
+        return _prompts_visible(self)
+
+
+class VisiblePromptListField(PrimaryKeyListField):
+    """Prompt ids the request's user may see, resolved in one query; any other id is the same
+    400 ``does_not_exist`` whether it is hidden or absent. ``distinct`` drops repeats."""
+
+    def __init__(self, *, distinct: bool = False, **kwargs):
+        self.distinct = distinct
+        super().__init__(queryset=None, **kwargs)
+
+    def to_internal_value(self, data):
+        self.queryset = _prompts_visible(self)
+        prompts = super().to_internal_value(data)
+        return list(dict.fromkeys(prompts)) if self.distinct else prompts

@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from api.fields import ActingAssistantField, ClauseCodeListField, PrimaryKeyListField, TagListField
+from api.fields import (
+    ActingAssistantField,
+    ClauseCodeListField,
+    TagListField,
+    VisiblePromptListField,
+)
 from core.models import Assistant, CodexClause, Prompt, Ritual
 
 PROMPT_BODY_MAX = 20_000
@@ -76,7 +81,7 @@ class PromptForkSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=150, required=False)
 
 
-class RitualStepsField(PrimaryKeyListField):
+class RitualStepsField(VisiblePromptListField):
     """Ordered prompt ids in, ordered prompt ids out (from the prefetched RitualStep rows)."""
 
     def to_representation(self, data):
@@ -88,7 +93,6 @@ class RitualSerializer(serializers.ModelSerializer):
 
     owner = ActingAssistantField()
     steps = RitualStepsField(
-        queryset=Prompt.objects.select_related("author"),
         max_length=100,
         default=list,
         help_text="Ordered prompt ids; the owner must be able to read each.",
