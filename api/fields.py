@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
+from core.access import prompts_visible_to
 from core.models import Assistant
 from economy.money import format_cents, to_cents
 
@@ -29,7 +30,10 @@ class MoneyField(serializers.Field):
     """Tokens: integer cents inside, a ``"10.00"`` string outside. Never a float.
 
     Accepts a plain decimal string (ASCII digits, at most 2 places) or a JSON number written
-    that way, ≥ 0 and ≤ 10¹² tokens.
+    that way, ≥ 0 and ≤ 10¹² tokens. The JSON parser hands numbers over as written (an int, or
+    a ``Decimal`` keeping the literal), so ``1e2``, ``-0`` and ``10.999999999999999999`` are
+    refused as written rather than after a float rounded them; a float is never exact, so it is
+    refused too.
     """
 
     default_error_messages = {
@@ -42,7 +46,7 @@ class MoneyField(serializers.Field):
         return format_cents(value)
 
     def to_internal_value(self, data) -> int:
-        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
+        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
             self.fail("invalid")
         text = str(data)
         if text.startswith("-") and MONEY_RE.fullmatch(text[1:]) and text[1:].strip("0.") != "":
@@ -107,6 +111,7 @@ class BoundedJSONObjectField(serializers.JSONField):
 
     default_error_messages = {
         "not_an_object": "Must be a JSON object.",
+        "not_finite": "Numbers must be finite.",
         "null_character": "Strings must not contain NUL characters.",
         "too_large": "Must be at most {max_bytes} bytes of JSON.",
     }
@@ -115,8 +120,21 @@ class BoundedJSONObjectField(serializers.JSONField):
         self.max_bytes = max_bytes
         super().__init__(**kwargs)
 
+    def _floats(self, value):
+        """The parser's exact Decimals as the floats a JSON column stores; non-finite is a 400."""
+        if isinstance(value, Decimal):
+            number = float(value)
+            if not math.isfinite(number):
+                self.fail("not_finite")
+            return number
+        if isinstance(value, dict):
+            return {key: self._floats(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._floats(item) for item in value]
+        return value
+
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        value = super().to_internal_value(self._floats(data))
         if not isinstance(value, dict):
             self.fail("not_an_object")
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -163,3 +181,30 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("not_finite")
         return value
+
+
+def _prompts_visible(field: serializers.Field):
+    return prompts_visible_to(field.context["request"].user).select_related("author")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisiblePromptField(serializers.PrimaryKeyRelatedField):
+    """A prompt id the request's user may see. Every other id, a private prompt of someone else
+    included, is the same 400 ``does_not_exist``: no answer tells that a hidden prompt exists."""
+
+    def get_queryset(self):
+        return _prompts_visible(self)
+
+
+class VisiblePromptListField(PrimaryKeyListField):
+    """Prompt ids the request's user may see, resolved in one query; any other id is the same
+    400 ``does_not_exist`` whether it is hidden or absent. ``distinct`` drops repeats."""
+
+    def __init__(self, *, distinct: bool = False, **kwargs):
+        self.distinct = distinct
+        super().__init__(queryset=None, **kwargs)
+
+    def to_internal_value(self, data):
+        self.queryset = _prompts_visible(self)
+        prompts = super().to_internal_value(data)
+        return list(dict.fromkeys(prompts)) if self.distinct else prompts

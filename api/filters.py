@@ -1,7 +1,11 @@
 """Filter types shared by every FilterSet."""
 
+from datetime import UTC
+
 import django_filters
 from django import forms
+from rest_framework import filters
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 MAX_ID = 2**63 - 1  # BIGINT on PostgreSQL, INTEGER on SQLite: larger ids would overflow
 
@@ -24,3 +28,49 @@ class BoundedNumberFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_digits", 20)
         kwargs.setdefault("decimal_places", 6)
         super().__init__(*args, **kwargs)
+
+
+class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 instant that exists in UTC: ``0001-01-01T00:00:00+14:00`` is year 0 there, which
+    the database adapter cannot hold (a 500 on SQLite), so it is a 400 ``out_of_range``."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    "The date is out of range once converted to UTC.", code="out_of_range"
+                ) from None
+        return value
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date filter whose value fits the database in UTC (a 400 otherwise)."""
+
+    field_class = BoundedIsoDateTimeField
+
+
+SEARCH_MAX_LENGTH = 200
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search with a bounded term: SQLite refuses LIKE patterns past 50,000 bytes (a 500),
+    and no title needs more than ``SEARCH_MAX_LENGTH`` characters to be found."""
+
+    def get_search_terms(self, request):
+        value = request.query_params.get(self.search_param, "")
+        if len(value) > SEARCH_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    self.search_param: [
+                        ErrorDetail(
+                            f"Ensure this value has at most {SEARCH_MAX_LENGTH} characters "
+                            f"(it has {len(value)}).",
+                            "max_length",
+                        )
+                    ]
+                }
+            )
+        return super().get_search_terms(request)

@@ -71,3 +71,8 @@ class Listed(Conflict):
 class UnknownVersion(InvalidInput):
     code = "unknown_version"
     message = "The prompt has no version with this number."
+
+
+class UsernameTaken(InvalidInput):
+    code = "unique"
+    message = "This username is taken."

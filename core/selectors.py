@@ -8,7 +8,16 @@ from django.db.models import QuerySet
 
 from .access import AnyUser, versions_visible_to
 from .exceptions import NotFound, UnknownVersion
-from .models import Assistant, CodexClause, Prompt, PromptLabel, PromptVersion, Ritual
+from .models import (
+    Assistant,
+    CodexClause,
+    Prompt,
+    PromptLabel,
+    PromptVersion,
+    Ritual,
+    UsernameClaim,
+    username_canonical,
+)
 
 ASSISTANTS_COUNT_CACHE_KEY = "assistants-count"
 
@@ -107,3 +116,14 @@ def versions_diff(*, prompt: Prompt, old: int, new: int, user: AnyUser) -> dict:
             if getattr(a, f) != getattr(b, f)
         },
     }
+
+
+def username_for_login(username: str) -> str:
+    """The stored username that ``username`` names in any case or width (fullwidth
+    ``ALICE`` logs in as ``alice``); unchanged when no account claims it."""
+    stored = (
+        UsernameClaim.objects.filter(canonical=username_canonical(username))
+        .values_list("user__username", flat=True)
+        .first()
+    )
+    return stored if stored is not None else username

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from .access import prompt_usable_by, prompts_unusable_by
@@ -15,6 +15,7 @@ from .exceptions import (
     PromptNotReadable,
     UnknownCodexClause,
     UnknownVersion,
+    UsernameTaken,
 )
 from .models import (
     Assistant,
@@ -37,6 +38,19 @@ def codex_clauses_validate(codes: Sequence[str], *, field: str = "codex_clauses"
         raise UnknownCodexClause(f"Unknown codex clause(s): {', '.join(unknown)}.", field=field)
 
 
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str = "") -> User:
+    """Usernames are unique after NFKC normalisation and case folding: ``ALICE``, fullwidth
+    or not, beside ``alice`` is 400 ``unique``. The claim's unique index settles two registrations of
+    one name racing: one user is created, the other gets the same 400."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password, email=email)
+    except IntegrityError:  # a concurrent registration claimed the name first
+        raise UsernameTaken(field="username") from None
+
+
+@transaction.atomic
 def assistant_create(*, owner: User, name: str, description: str = "") -> Assistant:
     """The assistant row alone; ``economy.services.assistant_open`` adds its wallet."""
     return Assistant.objects.create(owner=owner, name=name, description=description)

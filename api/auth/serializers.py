@@ -2,19 +2,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.validators import UniqueValidator
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.RegexField(
-        r"^[\w.@+-]+\Z",
-        max_length=150,
-        validators=[
-            UniqueValidator(
-                queryset=User.objects.all(), lookup="iexact", message="This username is taken."
-            )
-        ],
-    )
+    # Unique after normalisation and case folding: checked by core.services.user_register.
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )

@@ -1,6 +1,5 @@
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import exceptions, permissions, status
@@ -9,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import error_response
+from core.selectors import username_for_login
+from core.services import user_register
 
 from .serializers import LoginSerializer, RegisterSerializer, TokenSerializer, UserSerializer
 
@@ -28,17 +29,9 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    username=data["username"],
-                    password=data["password"],
-                    email=data.get("email", ""),
-                )
-        except IntegrityError:  # a concurrent registration took the name first
-            raise exceptions.ValidationError(
-                {"username": [exceptions.ErrorDetail("This username is taken.", "unique")]}
-            ) from None
+        user = user_register(
+            username=data["username"], password=data["password"], email=data.get("email", "")
+        )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -61,7 +54,7 @@ class LoginView(APIView):
         serializer.is_valid(raise_exception=True)
         user = authenticate(
             request,
-            username=serializer.validated_data["username"],
+            username=username_for_login(serializer.validated_data["username"]),
             password=serializer.validated_data["password"],
         )
         if user is None:

@@ -27,7 +27,7 @@ def filter_json_list_contains(qs: QuerySet, field: str, value: str) -> QuerySet:
 
 class AssistantFilter(django_filters.FilterSet):
     owner = IdFilter(field_name="owner_id", help_text="User id of the owner.")
-    name = django_filters.CharFilter(lookup_expr="icontains")
+    name = django_filters.CharFilter(lookup_expr="icontains", max_length=150)
 
     class Meta:
         model = Assistant

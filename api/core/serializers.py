@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from api.fields import ActingAssistantField, ClauseCodeListField, PrimaryKeyListField, TagListField
+from api.fields import (
+    ActingAssistantField,
+    ClauseCodeListField,
+    TagListField,
+    VisiblePromptListField,
+)
 from core.models import Assistant, CodexClause, Prompt, PromptLabel, PromptVersion, Ritual
 
 PROMPT_BODY_MAX = 20_000
@@ -86,7 +91,7 @@ class PromptForkSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=150, required=False)
 
 
-class RitualStepsField(PrimaryKeyListField):
+class RitualStepsField(VisiblePromptListField):
     """Ordered prompt ids in, ordered prompt ids out (from the prefetched RitualStep rows)."""
 
     def to_representation(self, data):
@@ -98,7 +103,6 @@ class RitualSerializer(serializers.ModelSerializer):
 
     owner = ActingAssistantField()
     steps = RitualStepsField(
-        queryset=Prompt.objects.select_related("author"),
         max_length=100,
         default=list,
         help_text="Ordered prompt ids; the owner must be able to read each.",

@@ -5,9 +5,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.serializers import PromptSerializer
-from api.fields import ActingAssistantField, BoundedJSONObjectField, MoneyField, TagListField
-from api.filters import MAX_ID
-from core.access import prompts_visible_to
+from api.fields import (
+    ActingAssistantField,
+    BoundedJSONObjectField,
+    MoneyField,
+    TagListField,
+    VisiblePromptField,
+    VisiblePromptListField,
+)
 from core.models import Prompt, PromptLicence
 from economy import services
 from economy.formulas import adopters_over_all_assistants
@@ -46,14 +51,6 @@ class UniqueTagListField(TagListField):
 
     def to_internal_value(self, data):
         return list(dict.fromkeys(super().to_internal_value(data)))
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisiblePromptField(serializers.PrimaryKeyRelatedField):
-    """A prompt id the request's user can see (others' private prompts do not exist)."""
-
-    def get_queryset(self):
-        return prompts_visible_to(self.context["request"].user).select_related("author")
 
 
 # --- Wallets ----------------------------------------------------------------------------------
@@ -327,27 +324,12 @@ class VaultSerializer(serializers.ModelSerializer):
 class VaultCreateSerializer(serializers.Serializer):
     owner_assistant = ActingAssistantField()
     name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
-    prompts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+    prompts = VisiblePromptListField(
+        distinct=True,
         min_length=1,
         max_length=services.VAULT_MAX_PROMPTS,
         help_text="Ids of prompts whose bodies the owner may read.",
     )
-
-    def validate_prompts(self, ids: list[int]) -> list[Prompt]:
-        ids = list(dict.fromkeys(ids))
-        found = {
-            p.pk: p
-            for p in prompts_visible_to(self.context["request"].user)
-            .select_related("author")
-            .filter(pk__in=ids)
-        }
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise serializers.ValidationError(
-                f"Unknown prompt(s): {', '.join(map(str, missing))}.", code="does_not_exist"
-            )
-        return [found[i] for i in ids]
 
 
 class VaultExportSerializer(serializers.Serializer):

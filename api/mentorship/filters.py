@@ -1,6 +1,6 @@
 import django_filters
 
-from api.filters import IdFilter
+from api.filters import IdFilter, IsoDateTimeFilter
 from mentorship.models import (
     BarterOffer,
     PromptCurriculumVault,
@@ -12,10 +12,10 @@ from mentorship.models import (
 class MentorshipFilter(django_filters.FilterSet):
     mentor = IdFilter(field_name="mentor_id")
     mentee = IdFilter(field_name="mentee_id")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
 

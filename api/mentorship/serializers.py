@@ -4,7 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import ActingAssistantField, BoundedJSONObjectField, ClauseCodeListField, MoneyField
+from api.fields import (
+    ActingAssistantField,
+    BoundedJSONObjectField,
+    ClauseCodeListField,
+    MoneyField,
+    VisiblePromptListField,
+)
 from api.filters import MAX_ID
 from core.models import Prompt, Ritual
 from mentorship.formulas import bundle_adoption_metric, curriculum_adoption_rate
@@ -61,9 +67,10 @@ class MentorTagWriteSerializer(serializers.Serializer):
     mentorship_notes = serializers.CharField(
         max_length=NOTES_MAX, allow_blank=True, required=False, default=""
     )
-    offered_prompts = PrimaryKeyListField(
-        queryset=Prompt.objects.all(),
+    offered_prompts = VisiblePromptListField(
+        distinct=True,
         min_length=1,
+        max_length=100,
         help_text="Ids of the assistant's own public prompts it offers to mentees.",
     )
 
@@ -133,9 +140,10 @@ class MentorshipOverviewSerializer(serializers.Serializer):
 
 class MentorshipAdoptSerializer(serializers.Serializer):
     mentee = ActingAssistantField(help_text="The acting assistant that adopts; one of yours.")
-    prompts = PrimaryKeyListField(
-        queryset=Prompt.objects.all(),
+    prompts = VisiblePromptListField(
+        distinct=True,
         min_length=1,
+        max_length=100,
         required=False,
         help_text="A subset of the offered prompts; all of them when omitted.",
     )

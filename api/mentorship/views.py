@@ -99,7 +99,7 @@ class AssistantMentorshipViewSet(GenericViewSet):
         owner only; offered prompts must be the assistant's own public prompts."""
         assistant = self.get_object()
         check_owner(request, assistant.owner_id)
-        serializer = MentorTagWriteSerializer(data=request.data)
+        serializer = MentorTagWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         _, created = services.mentor_tag_set(assistant=assistant, **serializer.validated_data)
         return Response(

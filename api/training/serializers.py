@@ -1,11 +1,14 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.serializers import PROMPT_BODY_MAX
-from api.fields import ActingAssistantField, BoundedJSONObjectField, FiniteFloatField
+from api.fields import (
+    ActingAssistantField,
+    BoundedJSONObjectField,
+    FiniteFloatField,
+    VisiblePromptField,
+)
 from api.filters import MAX_ID
-from core.access import prompts_visible_to
 from training.models import AssistantReflectionChain, PromptMutationRing, SwarmTrainingChain
 
 MAX_INVOLVED = 50
@@ -131,14 +134,6 @@ class ReflectionSerializer(serializers.ModelSerializer):
         if reflection.mutation is None or not getattr(reflection, "mutation_visible", True):
             return None
         return MutationRingSerializer(reflection.mutation).data
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisiblePromptField(serializers.PrimaryKeyRelatedField):
-    """A prompt the request's user can see (a private prompt of someone else does not exist)."""
-
-    def get_queryset(self):
-        return prompts_visible_to(self.context["request"].user)
 
 
 class StepMutationSerializer(serializers.Serializer):

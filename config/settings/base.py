@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "api.filters.SearchFilter",
         "api.ordering.StableOrderingFilter",  # ties broken by primary key, on every list
     ],
     "DEFAULT_THROTTLE_CLASSES": [

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.idempotency import request_fingerprint
-from economy.models import IdempotencyKey, LedgerEntry, PromptLicence, Wallet
+from core.models import PromptLicence
+from economy.models import IdempotencyKey, LedgerEntry, Wallet
 from tests.economy.factories import ListingFactory
 from tests.factories import AssistantFactory, PromptFactory
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from api.jobs import housekeeping
 from api.request_id import HEADER, RequestIdFilter
-from core import selectors
+from core import access
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_a_server_error_names_its_request_in_body_header_and_log(monkeypatch, ca
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "prompts_visible_to", broken, raising=False)
+    monkeypatch.setattr(access, "prompts_visible_to", broken)
     client = APIClient(raise_request_exception=False)
     with caplog.at_level(logging.INFO):
         r = client.get("/api/v1/prompts/", HTTP_X_REQUEST_ID="trace-500")

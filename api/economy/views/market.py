@@ -5,10 +5,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from api.core.serializers import PromptSerializer
+from api.filters import SearchFilter
 from api.idempotency import (
     IDEMPOTENCY_400_CODES,
     IDEMPOTENCY_409_CODES,

@@ -39,7 +39,7 @@ def test_ritual_step_must_be_readable(owner_client, assistant, other_assistant):
         format="json",
     )
     assert r.status_code == 400
-    assert error_codes(r) == ["prompt_not_readable"]
+    assert error_codes(r) == ["does_not_exist"]  # hidden: the same answer as an unknown id
     assert Ritual.objects.count() == 0
 
 
