@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
+from .events import event_emit
 from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause
 from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
 from .selectors import codex_codes_unknown
@@ -96,6 +97,15 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
         forked_from=prompt,
     )
     Prompt.objects.filter(pk=prompt.pk).update(fork_count=F("fork_count") + 1)
+    event_emit(
+        type="prompt.forked",
+        data={
+            "prompt": prompt.pk,
+            "fork": fork.pk if fork.is_public else None,
+            "assistant": assistant.pk,
+        },
+        recipients=[prompt.author.owner_id],
+    )
     return fork
 
 

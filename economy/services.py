@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ExpressionWrapper, F, FloatField
 from django.utils import timezone
 
+from core.events import event_emit
 from core.exceptions import PromptNotReadable
 from core.models import Assistant, Prompt, content_hash
 
@@ -42,7 +43,7 @@ from .models import (
     PromptTokenListing,
     Wallet,
 )
-from .money import to_cents
+from .money import format_cents, to_cents
 from .selectors import prompts_unreadable_by
 
 
@@ -243,6 +244,17 @@ def prompt_rate(
             bayesian_trust_score(new_sum, new_count), output_field=FloatField()
         ),
     )
+    event_emit(
+        type="prompt.rated",
+        data={
+            "prompt": prompt.pk,
+            "rating": entry.pk,
+            "rater": rater.pk,
+            "trust_score": score,
+            "replaced": previous is not None,
+        },
+        recipients=[prompt.author.owner_id],
+    )
     return entry, previous is None
 
 
@@ -265,7 +277,7 @@ def listing_create(
         raise AlreadyListed()
     try:
         with transaction.atomic():
-            return PromptTokenListing.objects.create(
+            listing = PromptTokenListing.objects.create(
                 prompt=prompt,
                 token_cost_cents=token_cost_cents,
                 symbolic_tag_weight=symbolic_tag_weight,
@@ -273,6 +285,17 @@ def listing_create(
             )
     except IntegrityError as exc:  # a concurrent listing won the partial unique index
         raise AlreadyListed() from exc
+    event_emit(
+        type="listing.created",
+        data={
+            "listing": listing.pk,
+            "prompt": prompt.pk,
+            "seller": prompt.author_id,
+            "price": format_cents(token_cost_cents),
+        },
+        recipients=[prompt.author.owner_id],
+    )
+    return listing
 
 
 @transaction.atomic
@@ -280,10 +303,23 @@ def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptToken
     """A seller may change price and scores of an active listing (409 ``listing_inactive``)."""
     if not listing.is_active:
         raise ListingInactive()
+    old_price = listing.token_cost_cents
     for key, value in fields.items():
         setattr(listing, key, value)
     if fields:
         listing.save(update_fields=list(fields))
+    if listing.token_cost_cents != old_price:
+        event_emit(
+            type="listing.price_changed",
+            data={
+                "listing": listing.pk,
+                "prompt": listing.prompt_id,
+                "seller": listing.prompt.author_id,
+                "old_price": format_cents(old_price),
+                "price": format_cents(listing.token_cost_cents),
+            },
+            recipients=[listing.prompt.author.owner_id],
+        )
     return listing
 
 
@@ -297,6 +333,15 @@ def listing_delist(*, listing: PromptTokenListing) -> PromptTokenListing:
     if not updated:
         raise ListingInactive()
     listing.is_active, listing.delisted_at = False, now
+    event_emit(
+        type="listing.delisted",
+        data={
+            "listing": listing.pk,
+            "prompt": listing.prompt_id,
+            "seller": listing.prompt.author_id,
+        },
+        recipients=[listing.prompt.author.owner_id],
+    )
     return listing
 
 
@@ -369,6 +414,18 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
         )
     _adoption_record(
         listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE, first=True
+    )
+    event_emit(
+        type="purchase.completed",
+        data={
+            "listing": listing.pk,
+            "prompt": listing.prompt_id,
+            "buyer": buyer.pk,
+            "seller": seller.pk,
+            "licence": licence.pk,
+            "price": format_cents(listing.token_cost_cents),
+        },
+        recipients=[buyer.owner_id, seller.owner_id],
     )
     return Purchase(
         listing=listing,
