@@ -83,15 +83,17 @@ async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[str]
     subscriber = events.subscribe(user_id)
     heartbeat = float(settings.EVENTS_HEARTBEAT_SECONDS)
     try:
-        yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
         last = events.position if after is None else after
+        backlog = await events.db(event_backlog, user_id=user_id, after=last)
+        # Sent once subscribed and the first backlog page is read: from here on nothing is missed.
+        yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
         while True:  # the backlog, in pages
-            backlog = await events.db(event_backlog, user_id=user_id, after=last)
             for delivery in backlog:
                 yield sse_message(delivery)
                 last = delivery.id
             if len(backlog) < 1000:
                 break
+            backlog = await events.db(event_backlog, user_id=user_id, after=last)
         while True:
             try:
                 item = await asyncio.wait_for(_next(subscriber), timeout=heartbeat)
