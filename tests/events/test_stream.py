@@ -301,3 +301,20 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
     messages = asyncio.run(first_messages(4))
     assert messages[0] == "retry: 3000\n\n"
     assert [m.split("\n")[0] for m in messages[1:]] == ["id: 2", "id: 3", "id: 4"]
+
+
+@pytest.mark.django_db
+def test_under_wsgi_the_stream_sends_what_is_there_and_ends(owner_client, user):
+    """A sync worker is never held by an open stream: it answers the backlog and closes; the
+    client reconnects with Last-Event-ID (a long poll that loses nothing)."""
+    first = completed([user.pk])
+    second = completed([user.pk])
+    completed([UserFactory().pk])
+    r = owner_client.get(STREAM, HTTP_LAST_EVENT_ID=str(first))
+    assert r.status_code == 200
+    assert r["Content-Type"] == "text/event-stream"
+    text = b"".join(r.streaming_content).decode()
+    assert text.startswith("retry: 3000\n\n")
+    assert [line for line in text.splitlines() if line.startswith("id:")] == [f"id: {second}"]
+    r = owner_client.get(STREAM)  # without Last-Event-ID: from now, so nothing yet
+    assert "id:" not in b"".join(r.streaming_content).decode()
