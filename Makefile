@@ -46,7 +46,7 @@ seed: migrate
 run: seed
 	@$(PY) manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload $(foreach d,api config core economy mentorship training,--reload-dir $(d)) --timeout-graceful-shutdown 3
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
@@ -105,6 +105,7 @@ clients: install node_modules/.installed
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/streams.py $(BENCH_STREAMS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

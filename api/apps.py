@@ -19,3 +19,10 @@ class ApiConfig(AppConfig):
                 JOB_FAILURES.labels(task=task_result.task.module_path).inc()
 
         task_finished.connect(count_failure, weak=False, dispatch_uid="api.count_job_failures")
+
+        from .events.hub import events_bus, redis_publish
+
+        if events_bus() == "redis":
+            from core.events import event_listener_add
+
+            event_listener_add(redis_publish)  # other processes' stream hubs hear of commits

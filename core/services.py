@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from .access import prompt_usable_by, prompts_unusable_by
+from .events import event_emit
 from .exceptions import (
     InvalidInput,
     Listed,
@@ -168,6 +169,15 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
         forked_from_version=prompt.version,
     )
     Prompt.objects.filter(pk=prompt.pk).update(fork_count=F("fork_count") + 1)
+    event_emit(
+        type="prompt.forked",
+        data={
+            "prompt": prompt.pk,
+            "fork": fork.pk if fork.is_public else None,
+            "assistant": assistant.pk,
+        },
+        recipients=[prompt.author.owner_id],
+    )
     return fork
 
 

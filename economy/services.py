@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.access import prompts_unusable_by, prompts_visible_to
+from core.events import event_emit
 from core.exceptions import NotLicensed, PromptNotReadable
 from core.models import Assistant, Prompt, PromptLicence, PromptVersion, content_hash
 from core.services import assistant_create, licence_grant, prompt_create
@@ -49,7 +50,7 @@ from .models import (
     PromptTokenListing,
     Wallet,
 )
-from .money import to_cents
+from .money import format_cents, to_cents
 
 
 def grant_cents() -> int:
@@ -206,6 +207,17 @@ def prompt_rate(
         rating_count=new_count,
         trust_score=bayesian_trust_score_sql(new_sum, new_count),
     )
+    event_emit(
+        type="prompt.rated",
+        data={
+            "prompt": prompt.pk,
+            "rating": entry.pk,
+            "rater": rater.pk,
+            "trust_score": score,
+            "replaced": previous is not None,
+        },
+        recipients=[prompt.author.owner_id],
+    )
     return entry, previous is None
 
 
@@ -241,6 +253,16 @@ def listing_create(
     except IntegrityError as exc:  # a concurrent listing won the partial unique index
         raise AlreadyListed() from exc
     _prompt_market_state_set(prompt=prompt, active_cost_cents=token_cost_cents)
+    event_emit(
+        type="listing.created",
+        data={
+            "listing": listing.pk,
+            "prompt": prompt.pk,
+            "seller": prompt.author_id,
+            "price": format_cents(token_cost_cents),
+        },
+        recipients=[prompt.author.owner_id],
+    )
     return listing
 
 
@@ -259,12 +281,25 @@ def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptToken
     """A seller may change price and scores of an active listing (409 ``listing_inactive``)."""
     if not listing.is_active:
         raise ListingInactive()
+    old_price = listing.token_cost_cents
     for key, value in fields.items():
         setattr(listing, key, value)
     if fields:
         listing.save(update_fields=list(fields))
     if "token_cost_cents" in fields:
         _prompt_market_state_set(prompt=listing.prompt, active_cost_cents=listing.token_cost_cents)
+    if listing.token_cost_cents != old_price:
+        event_emit(
+            type="listing.price_changed",
+            data={
+                "listing": listing.pk,
+                "prompt": listing.prompt_id,
+                "seller": listing.prompt.author_id,
+                "old_price": format_cents(old_price),
+                "price": format_cents(listing.token_cost_cents),
+            },
+            recipients=[listing.prompt.author.owner_id],
+        )
     return listing
 
 
@@ -279,6 +314,15 @@ def listing_delist(*, listing: PromptTokenListing) -> PromptTokenListing:
         raise ListingInactive()
     _prompt_market_state_set(prompt=listing.prompt, active_cost_cents=None)
     listing.is_active, listing.delisted_at = False, now
+    event_emit(
+        type="listing.delisted",
+        data={
+            "listing": listing.pk,
+            "prompt": listing.prompt_id,
+            "seller": listing.prompt.author_id,
+        },
+        recipients=[listing.prompt.author.owner_id],
+    )
     return listing
 
 
@@ -350,6 +394,18 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
         )
     _adoption_record(
         listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE, first=True
+    )
+    event_emit(
+        type="purchase.completed",
+        data={
+            "listing": listing.pk,
+            "prompt": listing.prompt_id,
+            "buyer": buyer.pk,
+            "seller": seller.pk,
+            "licence": licence.pk,
+            "price": format_cents(listing.token_cost_cents),
+        },
+        recipients=[buyer.owner_id, seller.owner_id],
     )
     return Purchase(
         listing=listing,

@@ -8,11 +8,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from core.events import event_emit
 from core.exceptions import NotFound
 from core.models import Assistant, Prompt, PromptLicence, Ritual
 from core.services import codex_clauses_validate, licences_grant
 from economy.exceptions import AlreadyOwned, CannotBuyOwn, ListingInactive
 from economy.models import LedgerEntry
+from economy.money import format_cents
 from economy.services import assistant_pay
 
 from .exceptions import (
@@ -136,6 +138,16 @@ def mentorship_adopt(
     licences_grant(
         assistant_id=mentee.pk, prompt_ids=prompt_ids, source=PromptLicence.Source.MENTORSHIP
     )
+    event_emit(
+        type="mentorship.adopted",
+        data={
+            "mentorship": log.pk,
+            "mentor": mentor.pk,
+            "mentee": mentee.pk,
+            "prompts": prompt_ids,
+        },
+        recipients=[mentor.owner_id, mentee.owner_id],
+    )
     return log
 
 
@@ -152,6 +164,16 @@ def mentorship_feedback(*, log: PromptMentorshipLog, trust_delta: float) -> Prom
     log.trust_delta, log.feedback_at = trust_delta, now
     if tag is not None:
         _mentor_score_recompute(tag=tag)
+    event_emit(
+        type="mentorship.feedback",
+        data={
+            "mentorship": log.pk,
+            "mentor": log.mentor_id,
+            "mentee": log.mentee_id,
+            "trust_delta": trust_delta,
+        },
+        recipients=[log.mentor.owner_id],
+    )
     return log
 
 
@@ -393,13 +415,24 @@ def curriculum_buy(*, curriculum: PromptCurriculumVault, buyer: Assistant) -> Le
         curriculum=curriculum, assistant=buyer, source=CurriculumAdoption.Source.PURCHASE
     ):
         raise AlreadyOwned("The assistant has already adopted this curriculum.")
-    return assistant_pay(
+    entry = assistant_pay(
         payer=buyer,
         payee_id=curriculum.curator_id,
         amount_cents=curriculum.token_cost_cents,
         kind=LedgerEntry.Kind.CURRICULUM_PURCHASE,
         reference=f"curriculum:{curriculum.pk}",
     )
+    event_emit(
+        type="curriculum.bought",
+        data={
+            "curriculum": curriculum.pk,
+            "curator": curriculum.curator_id,
+            "buyer": buyer.pk,
+            "price": format_cents(curriculum.token_cost_cents),
+        },
+        recipients=[curriculum.curator.owner_id, buyer.owner_id],
+    )
+    return entry
 
 
 @transaction.atomic
@@ -425,7 +458,7 @@ def curriculum_clone(
         _curriculum_adopt(
             curriculum=curriculum, assistant=assistant, source=CurriculumAdoption.Source.CLONE
         )
-    return curriculum_create(
+    clone = curriculum_create(
         curator=assistant,
         curriculum_title=curriculum.curriculum_title,
         ritual_tags=list(curriculum.ritual_tags.all()),
@@ -433,6 +466,17 @@ def curriculum_clone(
         token_cost_cents=0,
         cloned_from=curriculum,
     )
+    event_emit(
+        type="curriculum.cloned",
+        data={
+            "curriculum": curriculum.pk,
+            "curator": curriculum.curator_id,
+            "clone": clone.pk,
+            "assistant": assistant.pk,
+        },
+        recipients=[curriculum.curator.owner_id, assistant.owner_id],
+    )
+    return clone
 
 
 @transaction.atomic
@@ -449,10 +493,29 @@ def barter_offer_create(
         raise CannotBarterOwn()
     if not target_curriculum.is_active:
         raise ListingInactive("The curriculum is not on the market.")
-    return BarterOffer.objects.create(
+    offer = BarterOffer.objects.create(
         offerer=offerer,
         offered_curriculum=offered_curriculum,
         target_curriculum=target_curriculum,
+    )
+    _barter_event_emit(offer=offer, type="barter.offered")
+    return offer
+
+
+def _barter_event_emit(*, offer: BarterOffer, type: str) -> None:
+    """Every step of a barter is told to both parties: the offerer's and the target curator's
+    owners."""
+    target = offer.target_curriculum
+    event_emit(
+        type=type,
+        data={
+            "offer": offer.pk,
+            "offerer": offer.offerer_id,
+            "offered_curriculum": offer.offered_curriculum_id,
+            "target_curriculum": target.pk,
+            "target_curator": target.curator_id,
+        },
+        recipients=[offer.offerer.owner_id, target.curator.owner_id],
     )
 
 
@@ -483,6 +546,7 @@ def barter_offer_accept(*, offer: BarterOffer) -> BarterOffer:
         assistant=offer.target_curriculum.curator,
         source=CurriculumAdoption.Source.BARTER,
     )
+    _barter_event_emit(offer=offer, type="barter.accepted")
     return offer
 
 
@@ -490,6 +554,7 @@ def barter_offer_accept(*, offer: BarterOffer) -> BarterOffer:
 def barter_offer_decline(*, offer: BarterOffer) -> BarterOffer:
     """The target's curator turns a pending offer down."""
     _barter_close(offer=offer, status=BarterOffer.Status.DECLINED)
+    _barter_event_emit(offer=offer, type="barter.declined")
     return offer
 
 
@@ -497,4 +562,5 @@ def barter_offer_decline(*, offer: BarterOffer) -> BarterOffer:
 def barter_offer_cancel(*, offer: BarterOffer) -> BarterOffer:
     """The offerer withdraws a pending offer."""
     _barter_close(offer=offer, status=BarterOffer.Status.CANCELLED)
+    _barter_event_emit(offer=offer, type="barter.cancelled")
     return offer

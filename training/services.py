@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
 from core.access import prompt_usable_by
+from core.events import event_emit
 from core.exceptions import NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
@@ -79,13 +80,25 @@ def _mutation_create(
         codex_clauses=parent.codex_clauses,
         is_public=parent.is_public,
     )
-    return PromptMutationRing.objects.create(
+    ring = PromptMutationRing.objects.create(
         parent_prompt=parent,
         parent_version=parent.version,
         mutated_prompt=mutated,
         belief_delta=belief_delta,
         mutation_step=_mutation_step_after(parent=parent),
     )
+    event_emit(
+        type="prompt.mutated",
+        data={
+            "prompt": parent.pk,
+            "mutation": ring.pk,
+            "mutated_prompt": mutated.pk if mutated.is_public else None,
+            "assistant": assistant.pk,
+            "belief_delta": belief_delta,
+        },
+        recipients=[parent.author.owner_id],
+    )
+    return ring
 
 
 @transaction.atomic
@@ -193,4 +206,40 @@ def chain_step(
             "updated_at",
         ]
     )
+    _chain_events_emit(chain=chain, participants=participants, reflection=reflection)
     return reflection
+
+
+def _chain_events_emit(
+    *,
+    chain: SwarmTrainingChain,
+    participants: Sequence[ChainParticipant],
+    reflection: AssistantReflectionChain,
+) -> None:
+    """After a step: ``chain.stepped`` to every involved assistant's owner, then
+    ``chain.completed`` to them too, or ``chain.turn`` to the owner whose turn it is now."""
+    owners = [p.assistant.owner_id for p in participants]
+    event_emit(
+        type="chain.stepped",
+        data={
+            "chain": chain.pk,
+            "step": reflection.step,
+            "assistant": reflection.assistant_id,
+            "reflection": reflection.pk,
+            "codex_tension": chain.codex_tension,
+        },
+        recipients=owners,
+    )
+    if chain.status == SwarmTrainingChain.Status.COMPLETED:
+        event_emit(
+            type="chain.completed",
+            data={"chain": chain.pk, "steps": chain.current_step},
+            recipients=owners,
+        )
+        return
+    turn = participants[chain.current_step % len(participants)].assistant
+    event_emit(
+        type="chain.turn",
+        data={"chain": chain.pk, "step": chain.current_step, "assistant": turn.pk},
+        recipients=[turn.owner_id],
+    )

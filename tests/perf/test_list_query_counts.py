@@ -171,10 +171,19 @@ def _licence(ctx: Ctx, i: int) -> None:
 
 
 # Lists whose rows the generic builder can't make (domain rules): name -> maker(ctx, i).
+def _event_for_user(ctx: Ctx, i: int):
+    from core.events import event_emit
+
+    return event_emit(
+        type="chain.completed", data={"chain": 1, "steps": i}, recipients=[ctx.user.pk]
+    )
+
+
 BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {
     "prompts-versions-list": _version,
     "prompts-labels-list": _label,
     "assistants-licences-list": _licence,
+    "events-list": _event_for_user,
 }
 
 
