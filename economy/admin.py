@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from . import services
 from .models import (
     AssistantPromptTrustMap,
     IdempotencyKey,
@@ -31,6 +32,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ["id", "assistant", "balance_cents", "updated_at"]
     search_fields = ["assistant__name"]
+    list_select_related = ["assistant"]
+    actions = ["grant_tokens"]
+
+    def has_grant_permission(self, request) -> bool:
+        # Minting tokens is a ledger write: staff who may add ledger entries (superusers).
+        return request.user.has_perm("economy.add_ledgerentry")
+
+    @admin.action(description="Grant TOKEN_GRANT to each selected wallet", permissions=["grant"])
+    def grant_tokens(self, request, queryset):
+        amount = services.grant_cents()
+        for wallet in queryset:
+            services.wallet_grant(wallet=wallet, amount_cents=amount, granted_by=request.user)
+        self.message_user(request, f"Granted to {len(queryset)} wallet(s).", messages.SUCCESS)
 
 
 @admin.register(LedgerEntry)

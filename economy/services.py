@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import ExpressionWrapper, F, FloatField
 from django.utils import timezone
@@ -50,10 +51,28 @@ def grant_cents() -> int:
     return to_cents(str(settings.TOKEN_GRANT))
 
 
+# References of grant entries: "assistant:<id>" for the automatic grant, "staff:<user id>" for a
+# staff grant, so the per-user limit counts the automatic ones only.
+AUTOMATIC_GRANT_PREFIX = "assistant:"
+STAFF_GRANT_PREFIX = "staff:"
+
+
 @transaction.atomic
 def wallet_create_with_grant(*, assistant: Assistant) -> Wallet:
-    """Every assistant gets one wallet holding TOKEN_GRANT, recorded as a ``grant`` entry."""
-    amount = grant_cents()
+    """Every assistant gets one wallet. The first GRANTED_ASSISTANTS_PER_USER assistants of a
+    user receive TOKEN_GRANT through a ``grant`` entry; later ones start at 0.00, so creating
+    assistants mints nothing.
+
+    The owner's user row is locked first: two assistants created at once by one user queue
+    here, and the second counts the first's grant (SQLite: the IMMEDIATE transaction does it).
+    """
+    list(User.objects.select_for_update().filter(pk=assistant.owner_id).values_list("pk"))
+    granted = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.GRANT,
+        payee__assistant__owner_id=assistant.owner_id,
+        reference__startswith=AUTOMATIC_GRANT_PREFIX,
+    ).count()
+    amount = grant_cents() if granted < settings.GRANTED_ASSISTANTS_PER_USER else 0
     wallet = Wallet.objects.create(assistant=assistant, balance_cents=amount)
     if amount > 0:
         LedgerEntry.objects.create(
@@ -61,9 +80,25 @@ def wallet_create_with_grant(*, assistant: Assistant) -> Wallet:
             payer=None,
             payee=wallet,
             amount_cents=amount,
-            reference=f"assistant:{assistant.pk}",
+            reference=f"{AUTOMATIC_GRANT_PREFIX}{assistant.pk}",
         )
     return wallet
+
+
+@transaction.atomic
+def wallet_grant(*, wallet: Wallet, amount_cents: int, granted_by: User) -> LedgerEntry:
+    """Staff mint ``amount_cents`` (> 0) into a wallet: a ``grant`` entry and the balance up by
+    the same amount in one transaction, so Σ grants = Σ balances still holds."""
+    if amount_cents <= 0:
+        raise ValueError("amount must be > 0")
+    Wallet.objects.filter(pk=wallet.pk).update(balance_cents=F("balance_cents") + amount_cents)
+    return LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.GRANT,
+        payer=None,
+        payee=wallet,
+        amount_cents=amount_cents,
+        reference=f"{STAFF_GRANT_PREFIX}{granted_by.pk}",
+    )
 
 
 def assistant_pay(

@@ -264,6 +264,8 @@ API_COUNT_CACHE_MIN_ROWS = int(env("API_COUNT_CACHE_MIN_ROWS", "1000") or 0)
 
 # --- Domain settings ------------------------------------------------------------------------------
 TOKEN_GRANT: str = env("TOKEN_GRANT", "100.00") or "100.00"
+# A user's first N assistants receive TOKEN_GRANT; later ones start at 0.00 (SPEC 2).
+GRANTED_ASSISTANTS_PER_USER = int(env("GRANTED_ASSISTANTS_PER_USER", "1") or 0)
 REPUTATION_WEIGHTS = {"ritual_effectiveness": 0.5, "assistant_approval": 0.5}
 REPUTATION_PRIOR_MEAN = 0.5
 REPUTATION_PRIOR_WEIGHT = 5

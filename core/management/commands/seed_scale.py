@@ -20,6 +20,7 @@ import json
 import random
 import statistics
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -438,8 +439,14 @@ class Command(BaseCommand):
         self.author_of = author_of
 
         # Purchases: a buyer of another user, enough tokens, one licence per (buyer, prompt).
+        # A user's first GRANTED_ASSISTANTS_PER_USER assistants hold the grant (SPEC 2).
         grant = grant_cents()
-        balance = [grant] * n_assist
+        per_user: Counter[int] = Counter()
+        balance = []
+        for i in range(n_assist):
+            per_user[owner[i]] += 1
+            granted = per_user[owner[i]] <= settings.GRANTED_ASSISTANTS_PER_USER
+            balance.append(grant if granted else 0)
         paid = [li for li in listings if li["is_active"] and li["token_cost_cents"] > 0]
         owned: set[tuple[int, int]] = set()
         Licence = optional_model("economy.PromptLicence")
@@ -452,9 +459,11 @@ class Command(BaseCommand):
         wallet_of = [w0 + i for i in range(n_assist)]
         e0 = self._next_id(LedgerEntry)
         for i in range(n_assist):
+            if not balance[i]:
+                continue
             ledger.append(
                 {
-                    "id": e0 + i,
+                    "id": e0 + len(ledger),
                     "kind": "grant",
                     "payer_id": None,
                     "payee_id": wallet_of[i],
