@@ -78,9 +78,9 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
 def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = None) -> Prompt:
     """Copy a prompt for ``assistant``. Forking needs the body: the assistant must be allowed to
     read it (its own user's prompt, a free public one, or a licence). The fork is public only
-    when its source is public and not for sale: a bought body is not republished by default.
+    when ``bodies_publishable`` says so: a bought body is not republished by default.
     The source's fork_count goes up by one in the same transaction."""
-    from economy.selectors import prompt_body_readable, prompt_is_for_sale
+    from economy.selectors import bodies_publishable, prompt_body_readable
 
     if not prompt_body_readable(prompt=prompt, assistant=assistant):
         from economy.exceptions import NotLicensed
@@ -92,7 +92,7 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
         body=prompt.body,
         tags=prompt.tags,
         codex_clauses=prompt.codex_clauses,
-        is_public=prompt.is_public and not prompt_is_for_sale(prompt=prompt),
+        is_public=prompt.content_hash in bodies_publishable(content_hashes=[prompt.content_hash]),
         forked_from=prompt,
     )
     Prompt.objects.filter(pk=prompt.pk).update(fork_count=F("fork_count") + 1)

@@ -1,6 +1,6 @@
 """Reads of the economy that other layers build on."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
@@ -76,6 +76,27 @@ def prompt_is_for_sale(*, prompt: Prompt) -> bool:
     return PromptTokenListing.objects.filter(
         prompt=prompt, is_active=True, token_cost_cents__gt=0
     ).exists()
+
+
+def bodies_publishable(*, content_hashes: Iterable[str]) -> set[str]:
+    """Of these bodies (by content hash), those a copy of which may be public: the ones some
+    public prompt that is not for sale already shows to everyone, in one query.
+
+    The one rule for every path that copies a body into a new prompt (fork, mutation, vault
+    import): a copy of a body its new author could not have published (a bought for-sale body,
+    a private one) starts private, so copying never republishes what a licence paid for. The
+    rule looks at the body, not at where the copy says it came from, so an export carried to a
+    stranger, or a source repriced since, is judged by what is public now.
+    """
+    wanted = set(content_hashes)
+    if not wanted:
+        return set()
+    return set(
+        Prompt.objects.filter(content_hash__in=wanted, is_public=True)
+        .exclude(paid_listing_exists())
+        .values_list("content_hash", flat=True)
+        .distinct()
+    )
 
 
 def prompt_body_readable(*, prompt: Prompt, assistant: Assistant) -> bool:

@@ -44,7 +44,7 @@ from .models import (
     Wallet,
 )
 from .money import to_cents
-from .selectors import prompts_unreadable_by
+from .selectors import bodies_publishable, prompts_unreadable_by
 
 
 def grant_cents() -> int:
@@ -566,7 +566,9 @@ def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature
     """Create the prompts of a signed export for ``assistant``, all or none.
 
     The signature is compared in constant time and every content hash is checked first; any
-    mismatch is 400 ``invalid_signature`` and nothing is created.
+    mismatch is 400 ``invalid_signature`` and nothing is created. An imported prompt is public
+    only when ``bodies_publishable`` says its body may be (a bought body stays private, whoever
+    imports it), as forks are.
     """
     expected = vault_signature(exported_json)
     if not hmac.compare_digest(expected.encode(), str(symbolic_signature).encode("utf-8")):
@@ -574,8 +576,15 @@ def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature
     entries = _vault_entries_verified(exported_json)
     from core.services import prompt_create
 
+    publishable = bodies_publishable(content_hashes=[e["content_hash"] for e in entries])
     return [
-        prompt_create(author=assistant, title=e["title"], body=e["body"], tags=e["tags"])
+        prompt_create(
+            author=assistant,
+            title=e["title"],
+            body=e["body"],
+            tags=e["tags"],
+            is_public=e["content_hash"] in publishable,
+        )
         for e in entries
     ]
 

@@ -84,7 +84,7 @@ def _mutation_create(
     belief_delta: float,
 ) -> PromptMutationRing:
     from economy.exceptions import NotLicensed
-    from economy.selectors import prompt_body_readable
+    from economy.selectors import bodies_publishable, prompt_body_readable
 
     if not prompt_body_readable(prompt=parent, assistant=assistant):
         raise NotLicensed("The assistant may not read the parent prompt's body.")
@@ -94,7 +94,8 @@ def _mutation_create(
         body=body,
         tags=parent.tags,
         codex_clauses=parent.codex_clauses,
-        is_public=parent.is_public,
+        # Derived from the parent's body: public only when that body already is, for free.
+        is_public=parent.content_hash in bodies_publishable(content_hashes=[parent.content_hash]),
     )
     return PromptMutationRing.objects.create(
         parent_prompt=parent,
