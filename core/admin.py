@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from . import services
+from . import selectors, services
 from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
 
 
@@ -26,6 +26,24 @@ class AssistantAdmin(admin.ModelAdmin):
 class CodexClauseAdmin(admin.ModelAdmin):
     list_display = ["code", "text", "created_at"]
     search_fields = ["code", "text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Renaming a clause would orphan every list that names it.
+        return ["code"] if obj is not None else []
+
+    def get_actions(self, request):
+        # One clause at a time, through the service's in-use check.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and selectors.codex_clause_in_use(code=obj.code):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.codex_clause_delete(clause=obj)
 
 
 @admin.register(Prompt)

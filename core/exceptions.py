@@ -56,3 +56,8 @@ class UnknownCodexClause(InvalidInput):
 class PromptNotReadable(InvalidInput):
     code = "prompt_not_readable"
     message = "The assistant may not read this prompt's body."
+
+
+class ClauseInUse(Conflict):
+    code = "clause_in_use"
+    message = "Prompts, rituals, bundles or curricula still name this codex clause."

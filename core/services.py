@@ -6,9 +6,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
-from .exceptions import InvalidInput, PromptNotReadable, UnknownCodexClause
+from .exceptions import ClauseInUse, InvalidInput, PromptNotReadable, UnknownCodexClause
 from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
-from .selectors import codex_codes_unknown
+from .selectors import codex_clause_in_use, codex_codes_unknown
 from .signals import prompt_changed, ritual_changed
 
 
@@ -155,3 +155,13 @@ def codex_clause_create(*, code: str, text: str) -> CodexClause:
     if CodexClause.objects.filter(code=code).exists():
         raise InvalidInput("A clause with this code exists.", code="unique", field="code")
     return CodexClause.objects.create(code=code, text=text)
+
+
+@transaction.atomic
+def codex_clause_delete(*, clause: CodexClause) -> None:
+    """A clause that any prompt, ritual, bundle or curriculum still names cannot be deleted
+    (409 ``clause_in_use``): their clause lists would name a code that no longer exists."""
+    list(CodexClause.objects.select_for_update().filter(pk=clause.pk).values_list("pk"))
+    if codex_clause_in_use(code=clause.code):
+        raise ClauseInUse()
+    clause.delete()

@@ -110,3 +110,86 @@ def test_forks_and_mutations_of_a_bought_body_start_private(
     )
     assert r.status_code == 201, r.content
     _assert_private_to_others([fork_id, r.json()["mutated_prompt"]], anon_client)
+
+
+# --- Codex clauses in use cannot be deleted -----------------------------------------------------
+
+
+def _clause_users():
+    """Ways a row can name the clause ``c``: each builds one such row."""
+    from mentorship import services as mentorship_services
+    from tests.factories import RitualFactory
+
+    def prompt():
+        PromptFactory(codex_clauses=["keep", "c"])
+
+    def ritual():
+        RitualFactory(owner=AssistantFactory(), codex_clauses=["c"])
+
+    def bundle():
+        mentorship_services.bundle_create(
+            owner=AssistantFactory(), tag_name="t", codex_clauses=["c"]
+        )
+
+    def curriculum():
+        mentorship_services.curriculum_create(
+            curator=AssistantFactory(), curriculum_title="x", codex_alignment={"c": 0.5}
+        )
+
+    return {"prompt": prompt, "ritual": ritual, "bundle": bundle, "curriculum": curriculum}
+
+
+@pytest.mark.parametrize("user_of_clause", ["prompt", "ritual", "bundle", "curriculum"])
+def test_a_clause_in_use_is_not_deleted(
+    staff_client, user_of_clause, django_assert_max_num_queries
+):
+    from tests.factories import CodexClauseFactory
+
+    CodexClauseFactory(code="keep")
+    CodexClauseFactory(code="c")
+    _clause_users()[user_of_clause]()
+    with django_assert_max_num_queries(9):  # one EXISTS per table naming clauses, at most
+        r = staff_client.delete("/api/v1/codex-clauses/c/")
+    assert r.status_code == 409, r.content
+    assert r.json()["errors"][0]["code"] == "clause_in_use"
+    from core.models import CodexClause
+
+    assert CodexClause.objects.filter(code="c").exists()
+
+
+def test_an_unused_clause_deletes_and_others_may_not(
+    staff_client, owner_client, anon_client, django_assert_max_num_queries
+):
+    from core.models import CodexClause
+    from tests.factories import CodexClauseFactory
+
+    CodexClauseFactory(code="c")
+    CodexClauseFactory(code="cc")  # a longer code naming it must not count as a use of "c"
+    PromptFactory(codex_clauses=["cc"])
+    assert owner_client.delete("/api/v1/codex-clauses/c/").status_code == 403
+    assert anon_client.delete("/api/v1/codex-clauses/c/").status_code == 401
+    assert staff_client.delete("/api/v1/codex-clauses/ghost/").status_code == 404
+    with django_assert_max_num_queries(10):
+        r = staff_client.delete("/api/v1/codex-clauses/c/")
+    assert r.status_code == 204, r.content
+    assert list(CodexClause.objects.values_list("code", flat=True)) == ["cc"]
+
+
+def test_the_admin_refuses_to_delete_a_clause_in_use(client):
+    from core.models import CodexClause
+    from tests.factories import CodexClauseFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    used, unused = CodexClauseFactory(code="c"), CodexClauseFactory(code="free")
+    PromptFactory(codex_clauses=["c"])
+    r = client.post(f"/admin/core/codexclause/{used.pk}/delete/", {"post": "yes"})
+    assert r.status_code == 403
+    r = client.post(
+        "/admin/core/codexclause/",
+        {"action": "delete_selected", "_selected_action": [used.pk], "post": "yes"},
+    )
+    assert CodexClause.objects.filter(pk=used.pk).exists()
+    r = client.post(f"/admin/core/codexclause/{unused.pk}/delete/", {"post": "yes"})
+    assert r.status_code == 302
+    assert list(CodexClause.objects.values_list("code", flat=True)) == ["c"]
