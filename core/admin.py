@@ -1,20 +1,70 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from . import selectors, services
+from .exceptions import DomainError
 from .models import Assistant, CodexClause, Prompt, Ritual, RitualStep
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows kept by services (money, scores, snapshots): the admin can look, never touch."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Writes go through the services (``save_model``); a rule they refuse is shown as an error
+    message and the admin's transaction rolls back, instead of a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, f"{exc.code}: {exc.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changed_fields(self, form, editable: set[str]) -> dict:
+        return {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+
+
 @admin.register(Assistant)
-class AssistantAdmin(admin.ModelAdmin):
+class AssistantAdmin(ServiceAdmin):
     list_display = ["id", "name", "owner", "created_at"]
     search_fields = ["name", "owner__username"]
     raw_id_fields = ["owner"]
+    list_select_related = ["owner"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an assistant to another user would move its grant (SPEC 2) with it.
+        return ["owner"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            fields = self.changed_fields(form, {"name", "description"})
+            if fields:
+                services.assistant_update(assistant=obj, **fields)
             return
-        # A new assistant gets its wallet and grant, as through the API.
+        # A new assistant gets its wallet (and grant, if due), as through the API.
         created = services.assistant_create(
             owner=obj.owner, name=obj.name, description=obj.description
         )
@@ -47,7 +97,10 @@ class CodexClauseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(ServiceAdmin):
+    """Prompts are written by assistants through the API; staff may correct the text and
+    visibility through ``prompt_update`` (content hash, curriculum exports kept in step)."""
+
     list_display = [
         "id",
         "title",
@@ -60,19 +113,46 @@ class PromptAdmin(admin.ModelAdmin):
     list_filter = ["is_public"]
     search_fields = ["title", "content_hash"]
     raw_id_fields = ["author", "forked_from"]
-    readonly_fields = ["content_hash", "trust_score", "rating_count", "rating_sum", "fork_count"]
+    readonly_fields = [
+        "author",
+        "forked_from",
+        "content_hash",
+        "trust_score",
+        "rating_count",
+        "rating_sum",
+        "fork_count",
+    ]
     list_select_related = ["author"]
 
+    def has_add_permission(self, request):
+        return False
 
-class RitualStepInline(admin.TabularInline):
+    def save_model(self, request, obj, form, change):
+        fields = self.changed_fields(form, {"title", "body", "tags", "codex_clauses", "is_public"})
+        if fields:
+            services.prompt_update(prompt=obj, **fields)
+
+
+class RitualStepInline(ReadOnlyInline):
+    """Steps change through the API (``ritual_update`` checks the owner may use each prompt)."""
+
     model = RitualStep
     raw_id_fields = ["prompt"]
-    extra = 0
 
 
 @admin.register(Ritual)
-class RitualAdmin(admin.ModelAdmin):
+class RitualAdmin(ServiceAdmin):
     list_display = ["id", "name", "owner", "created_at"]
     search_fields = ["name"]
     raw_id_fields = ["owner"]
+    readonly_fields = ["owner"]
+    list_select_related = ["owner"]
     inlines = [RitualStepInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = self.changed_fields(form, {"name", "description", "codex_clauses"})
+        if fields:
+            services.ritual_update(ritual=obj, **fields)

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import (
     AssistantPromptTrustMap,
@@ -13,19 +15,6 @@ from .models import (
     PromptTokenListing,
     Wallet,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through services: the admin can look, never touch."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Wallet)
@@ -51,10 +40,11 @@ class WalletAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "payer", "payee", "amount_cents", "reference", "created_at"]
     list_filter = ["kind"]
+    list_select_related = ["payer", "payee"]
 
 
 @admin.register(PromptTokenListing)
-class PromptTokenListingAdmin(admin.ModelAdmin):
+class PromptTokenListingAdmin(ReadOnlyAdmin):
     list_display = ["id", "prompt", "token_cost_cents", "adopter_count", "is_active", "listed_at"]
     list_filter = ["is_active"]
     raw_id_fields = ["prompt"]
@@ -74,32 +64,33 @@ class ListingAdoptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PromptInjection)
-class PromptInjectionAdmin(admin.ModelAdmin):
+class PromptInjectionAdmin(ReadOnlyAdmin):
     list_display = ["id", "assistant", "prompt", "injected_at"]
     raw_id_fields = ["assistant", "prompt"]
 
 
 @admin.register(PromptReputationScore)
-class PromptReputationScoreAdmin(admin.ModelAdmin):
-    list_display = ["id", "prompt", "rater", "trust_score", "created_at"]
-    raw_id_fields = ["prompt", "rater"]
-    # The prompt's aggregate is kept by economy.services.prompt_rate: edits here would skew it.
-    readonly_fields = [
-        "prompt",
-        "rater",
-        "ritual_effectiveness",
-        "assistant_approval",
-        "user_rating_tags",
-        "symbolic_tags",
-        "trust_score",
-    ]
+class PromptReputationScoreAdmin(ReadOnlyAdmin):
+    """Ratings are read-only; deleting one (moderation) goes through ``prompt_rating_delete`` so
+    the prompt's aggregate moves back in the same transaction."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    list_display = ["id", "prompt", "rater", "trust_score", "created_at"]
+    list_select_related = ["prompt", "rater"]
+
+    def has_delete_permission(self, request, obj=None):
+        # The model's own delete permission, not ReadOnlyAdmin's blanket refusal.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj):
+        services.prompt_rating_delete(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.prompt_rating_delete(entry=entry)
 
 
 @admin.register(AssistantPromptTrustMap)
-class AssistantPromptTrustMapAdmin(admin.ModelAdmin):
+class AssistantPromptTrustMapAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "assistant",
@@ -113,7 +104,7 @@ class AssistantPromptTrustMapAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptMarketplaceVault)
-class PromptMarketplaceVaultAdmin(admin.ModelAdmin):
+class PromptMarketplaceVaultAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner_assistant", "name", "created_at"]
     raw_id_fields = ["owner_assistant", "prompt_set"]
     readonly_fields = ["symbolic_signature", "exported_json"]

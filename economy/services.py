@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import ExpressionWrapper, F, FloatField
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Value, When
 from django.utils import timezone
 
 from core.exceptions import PromptNotReadable
@@ -279,6 +279,30 @@ def prompt_rate(
         ),
     )
     return entry, previous is None
+
+
+@transaction.atomic
+def prompt_rating_delete(*, entry: PromptReputationScore) -> None:
+    """Remove one rating (moderation): the prompt's aggregate moves back by that entry in the
+    same transaction, under the prompt's row lock, as ``prompt_rate`` moves it forward. An entry
+    already gone (a concurrent replacement or delete) changes nothing."""
+    list(Prompt.objects.select_for_update().filter(pk=entry.prompt_id).values_list("pk"))
+    score = (
+        PromptReputationScore.objects.filter(pk=entry.pk).values_list("trust_score", flat=True)
+    ).first()
+    if score is None:
+        return
+    PromptReputationScore.objects.filter(pk=entry.pk).delete()
+    # The last rating gone leaves exactly the prior, not a float residue of the sum.
+    new_sum = Case(When(rating_count__lte=1, then=Value(0.0)), default=F("rating_sum") - score)
+    new_count = F("rating_count") - 1
+    Prompt.objects.filter(pk=entry.prompt_id).update(
+        rating_sum=new_sum,
+        rating_count=new_count,
+        trust_score=ExpressionWrapper(
+            bayesian_trust_score(new_sum, new_count), output_field=FloatField()
+        ),
+    )
 
 
 # --- Market -----------------------------------------------------------------------------------
