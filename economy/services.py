@@ -240,13 +240,14 @@ def prompt_rate(
     """
     if rater.owner_id == prompt.author.owner_id:
         raise CannotRateOwn(field="rater")
+    # Lock the prompt row before reading anything the rating acts on (the licence, the previous
+    # entry): concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
+    list(Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("pk"))
     if (
         require_licence
         and not PromptLicence.objects.filter(prompt=prompt, assistant=rater).exists()
     ):
         raise NotLicensed()
-    # Lock the prompt row: concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
-    list(Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("pk"))
     previous = (
         PromptReputationScore.objects.filter(prompt=prompt, rater=rater)
         .values_list("pk", "trust_score")
@@ -336,13 +337,15 @@ def listing_create(
 
 @transaction.atomic
 def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptTokenListing:
-    """A seller may change price and scores of an active listing (409 ``listing_inactive``)."""
-    if not listing.is_active:
+    """A seller may change price and scores of an active listing (409 ``listing_inactive``).
+
+    One conditional UPDATE on ``is_active``: a listing delisted after the caller read it is
+    never repriced, however the two interleave."""
+    qs = PromptTokenListing.objects.filter(pk=listing.pk, is_active=True)
+    if not (qs.update(**fields) if fields else qs.exists()):
         raise ListingInactive()
     for key, value in fields.items():
         setattr(listing, key, value)
-    if fields:
-        listing.save(update_fields=list(fields))
     return listing
 
 
@@ -449,14 +452,24 @@ class Injection:
 def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Injection:
     """Install the listing's prompt in the assistant's working set and open its trust-map row
     (scores 0.5) if absent. Needs a licence or authorship (an assistant of the author's user):
-    403 ``not_licensed``. Repeating it changes nothing."""
+    403 ``not_licensed``. Repeating it changes nothing.
+
+    It counts as an adoption only while the listing is active: the listing row is locked and
+    re-read, so a concurrent delist is either seen here or waits for the inject."""
     prompt = listing.prompt
     own = assistant.owner_id == prompt.author.owner_id
     if not own and not PromptLicence.objects.filter(prompt=prompt, assistant=assistant).exists():
         raise NotLicensed()
     injection, created = PromptInjection.objects.get_or_create(assistant=assistant, prompt=prompt)
     trust_map, _ = AssistantPromptTrustMap.objects.get_or_create(assistant=assistant, prompt=prompt)
-    _adoption_record(listing=listing, assistant=assistant, kind=ListingAdoption.Kind.INJECTION)
+    active = (
+        PromptTokenListing.objects.select_for_update()
+        .filter(pk=listing.pk)
+        .values_list("is_active", flat=True)
+        .first()
+    )
+    if active:
+        _adoption_record(listing=listing, assistant=assistant, kind=ListingAdoption.Kind.INJECTION)
     return Injection(injection=injection, trust_map=trust_map, created=created)
 
 
