@@ -193,3 +193,31 @@ def test_the_admin_refuses_to_delete_a_clause_in_use(client):
     r = client.post(f"/admin/core/codexclause/{unused.pk}/delete/", {"post": "yes"})
     assert r.status_code == 302
     assert list(CodexClause.objects.values_list("code", flat=True)) == ["c"]
+
+
+# --- Delisted listings: no reprice, no adoption counted ----------------------------------------
+
+
+def test_a_delisted_listing_is_not_repriced_and_inject_counts_no_adoption(
+    owner_client, other_client, assistant, other_assistant
+):
+    from economy.models import ListingAdoption, PromptTokenListing
+    from tests.economy.factories import LicenceFactory
+
+    listing = ListingFactory(prompt=PromptFactory(author=assistant), token_cost_cents=100)
+    LicenceFactory(assistant=other_assistant, prompt=listing.prompt)
+    r = owner_client.post(f"/api/v1/market/prompts/{listing.pk}/delist/")
+    assert r.status_code == 200, r.content
+    r = owner_client.patch(
+        f"/api/v1/market/prompts/{listing.pk}/", {"token_cost": "95.00"}, format="json"
+    )
+    assert (r.status_code, r.json()["errors"][0]["code"]) == (409, "listing_inactive")
+    r = other_client.post(
+        f"/api/v1/market/prompts/{listing.pk}/inject/",
+        {"assistant": other_assistant.pk},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    listing = PromptTokenListing.objects.get(pk=listing.pk)
+    assert (listing.token_cost_cents, listing.adopter_count) == (100, 0)
+    assert not ListingAdoption.objects.exists()
