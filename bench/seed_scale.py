@@ -26,6 +26,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from typing import TextIO
 
 import django
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -464,8 +466,14 @@ class Seeder:
         self.author_of = author_of
 
         # Purchases: a buyer of another user, enough tokens, one licence per (buyer, prompt).
+        # A user's first GRANTED_ASSISTANTS_PER_USER assistants hold the grant (SPEC 2).
         grant = grant_cents()
-        balance = [grant] * n_assist
+        per_user: Counter[int] = Counter()
+        balance = []
+        for i in range(n_assist):
+            per_user[owner[i]] += 1
+            granted = per_user[owner[i]] <= settings.GRANTED_ASSISTANTS_PER_USER
+            balance.append(grant if granted else 0)
         paid = [li for li in listings if li["is_active"] and li["token_cost_cents"] > 0]
         owned: set[tuple[int, int]] = set()
         Adoption = optional_model("economy.ListingAdoption")
@@ -477,9 +485,11 @@ class Seeder:
         wallet_of = [w0 + i for i in range(n_assist)]
         e0 = self._next_id(LedgerEntry)
         for i in range(n_assist):
+            if not balance[i]:
+                continue
             ledger.append(
                 {
-                    "id": e0 + i,
+                    "id": e0 + len(ledger),
                     "kind": "grant",
                     "payer_id": None,
                     "payee_id": wallet_of[i],

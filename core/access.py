@@ -16,7 +16,7 @@ Each rule is a ``Q`` built here (``prefix`` is the path from the queried model t
 detail and an action can never disagree.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
@@ -122,3 +122,24 @@ def prompts_unusable_by(*, prompts: Sequence[Prompt], assistant: Assistant) -> l
         Prompt.objects.filter(prompt_usable_q(assistant), pk__in=ids).values_list("pk", flat=True)
     )
     return [p for p in prompts if p.pk not in usable]
+
+
+def bodies_publishable(*, content_hashes: Iterable[str]) -> set[str]:
+    """Of these bodies (by content hash), those a copy of which may be public: the ones some
+    public prompt that is not for sale already shows to everyone (the ``_free`` rule), in one
+    query.
+
+    The one rule for every path that copies a body into a new prompt (fork, mutation, vault
+    import): a copy of a body its new author could not have published (a bought for-sale body,
+    a private one) starts private, so copying never republishes what a licence paid for. The
+    rule looks at the body, not at where the copy says it came from, so an export carried to a
+    stranger, or a source repriced since, is judged by what is public now.
+    """
+    wanted = set(content_hashes)
+    if not wanted:
+        return set()
+    return set(
+        Prompt.objects.filter(_free(""), content_hash__in=wanted)
+        .values_list("content_hash", flat=True)
+        .distinct()
+    )

@@ -76,3 +76,8 @@ class UnknownVersion(InvalidInput):
 class UsernameTaken(InvalidInput):
     code = "unique"
     message = "This username is taken."
+
+
+class ClauseInUse(Conflict):
+    code = "clause_in_use"
+    message = "Prompts, rituals, bundles or curricula still name this codex clause."

@@ -1,10 +1,14 @@
 """Reads of the core domain (what each user may see of prompts: ``core.access``)."""
 
 import difflib
+from typing import Literal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .access import AnyUser, versions_visible_to
 from .exceptions import NotFound, UnknownVersion
@@ -127,3 +131,49 @@ def username_for_login(username: str) -> str:
         .first()
     )
     return stored if stored is not None else username
+
+
+def json_list_contains(qs: QuerySet, field: str, value: str) -> QuerySet:
+    """Rows whose JSON list ``field`` contains the string ``value``.
+
+    PostgreSQL answers with ``@>`` (GIN-indexable); SQLite has no JSON containment lookup, so it
+    asks ``json_each``.
+    """
+    if connection.vendor == "postgresql":
+        return qs.filter(**{f"{field}__contains": [value]})
+    table = qs.model._meta.db_table
+    column = qs.model._meta.get_field(field).column
+    condition = RawSQL(
+        f'EXISTS (SELECT 1 FROM json_each("{table}"."{column}") WHERE json_each.value = %s)',
+        (value,),
+        output_field=BooleanField(),
+    )
+    return qs.filter(condition)
+
+
+# Every JSON field that names codex clauses: (model label, field, "list" of codes or "keys" of an
+# object). Apps built on core add theirs from their AppConfig.ready, so core imports none of them.
+CODEX_CLAUSE_FIELDS: list[tuple[str, str, Literal["list", "keys"]]] = [
+    ("core.Prompt", "codex_clauses", "list"),
+    ("core.Ritual", "codex_clauses", "list"),
+]
+
+
+def codex_clause_field_register(label: str, field: str, shape: Literal["list", "keys"]) -> None:
+    if (label, field, shape) not in CODEX_CLAUSE_FIELDS:
+        CODEX_CLAUSE_FIELDS.append((label, field, shape))
+
+
+def codex_clause_in_use(*, code: str) -> bool:
+    """Does any row still name this clause (a ``codex_clauses`` list or a ``codex_alignment``
+    key)? JSON lists have no foreign key to protect the clause, so this is the one check; at
+    most one EXISTS query per registered field."""
+    for label, field, shape in CODEX_CLAUSE_FIELDS:
+        qs = apps.get_model(label)._default_manager.all()
+        if shape == "keys":
+            qs = qs.filter(**{f"{field}__has_key": code})
+        else:
+            qs = json_list_contains(qs, field, code)
+        if qs.exists():
+            return True
+    return False

@@ -6,9 +6,10 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .access import prompt_usable_by, prompts_unusable_by
+from .access import bodies_publishable, prompt_usable_by, prompts_unusable_by
 from .events import event_emit
 from .exceptions import (
+    ClauseInUse,
     InvalidInput,
     Listed,
     NotFound,
@@ -28,7 +29,7 @@ from .models import (
     Ritual,
     RitualStep,
 )
-from .selectors import codex_codes_unknown
+from .selectors import codex_clause_in_use, codex_codes_unknown
 from .signals import prompt_changed, ritual_changed
 
 
@@ -154,7 +155,7 @@ def prompt_update(*, prompt: Prompt, message: str = "", **fields) -> Prompt:
 def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = None) -> Prompt:
     """Copy a prompt for ``assistant``. Forking needs the body: the assistant must be allowed to
     read it (its own user's prompt, a free public one, or a licence). The fork is public only
-    when its source is public and not for sale: a bought body is not republished by default.
+    when ``bodies_publishable`` says so: a bought body is not republished by default.
     The source's fork_count goes up by one in the same transaction."""
     if not prompt_usable_by(prompt=prompt, assistant=assistant):
         raise NotLicensed()
@@ -164,7 +165,7 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
         body=prompt.body,
         tags=prompt.tags,
         codex_clauses=prompt.codex_clauses,
-        is_public=prompt.is_public and not prompt.is_for_sale,
+        is_public=prompt.content_hash in bodies_publishable(content_hashes=[prompt.content_hash]),
         forked_from=prompt,
         forked_from_version=prompt.version,
     )
@@ -293,3 +294,13 @@ def label_remove(*, prompt: Prompt, name: str) -> None:
     deleted, _ = PromptLabel.objects.filter(prompt=prompt, name=name).delete()
     if not deleted:
         raise NotFound("The prompt has no label of this name.")
+
+
+@transaction.atomic
+def codex_clause_delete(*, clause: CodexClause) -> None:
+    """A clause that any prompt, ritual, bundle or curriculum still names cannot be deleted
+    (409 ``clause_in_use``): their clause lists would name a code that no longer exists."""
+    list(CodexClause.objects.select_for_update().filter(pk=clause.pk).values_list("pk"))
+    if codex_clause_in_use(code=clause.code):
+        raise ClauseInUse()
+    clause.delete()

@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from core import services as core_services
+from core.admin import ReadOnlyAdmin, ServiceAdmin
 from core.models import Assistant, PromptLicence
 
 from . import services
@@ -16,33 +18,34 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through services: the admin can look, never touch."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Wallet)
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ["id", "assistant", "balance_cents", "updated_at"]
     search_fields = ["assistant__name"]
+    list_select_related = ["assistant"]
+    actions = ["grant_tokens"]
+
+    def has_grant_permission(self, request) -> bool:
+        # Minting tokens is a ledger write: staff who may add ledger entries (superusers).
+        return request.user.has_perm("economy.add_ledgerentry")
+
+    @admin.action(description="Grant TOKEN_GRANT to each selected wallet", permissions=["grant"])
+    def grant_tokens(self, request, queryset):
+        amount = services.grant_cents()
+        for wallet in queryset:
+            services.wallet_grant(wallet=wallet, amount_cents=amount, granted_by=request.user)
+        self.message_user(request, f"Granted to {len(queryset)} wallet(s).", messages.SUCCESS)
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "payer", "payee", "amount_cents", "reference", "created_at"]
     list_filter = ["kind"]
+    list_select_related = ["payer", "payee"]
 
 
 @admin.register(PromptTokenListing)
-class PromptTokenListingAdmin(admin.ModelAdmin):
+class PromptTokenListingAdmin(ReadOnlyAdmin):
     list_display = ["id", "prompt", "token_cost_cents", "adopter_count", "is_active", "listed_at"]
     list_filter = ["is_active"]
     raw_id_fields = ["prompt"]
@@ -53,21 +56,28 @@ class PromptTokenListingAdmin(admin.ModelAdmin):
 class PromptLicenceAdmin(ReadOnlyAdmin):
     list_display = ["id", "assistant", "prompt", "version", "source", "state", "created_at"]
     list_filter = ["source", "state"]
-    list_select_related = ["version"]
+    list_select_related = ["assistant", "prompt", "version"]
 
 
 @admin.register(Assistant)
-class AssistantAdmin(admin.ModelAdmin):
+class AssistantAdmin(ServiceAdmin):
     """Registered by economy: a new assistant comes with its wallet and grant, as through
-    the API (``services.assistant_open``)."""
+    the API (``services.assistant_open``); edits go through ``assistant_update``."""
 
     list_display = ["id", "name", "owner", "created_at"]
     search_fields = ["name", "owner__username"]
     raw_id_fields = ["owner"]
+    list_select_related = ["owner"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an assistant to another user would move its grant (SPEC 2) with it.
+        return ["owner"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            fields = self.changed_fields(form, {"name", "description"})
+            if fields:
+                core_services.assistant_update(assistant=obj, **fields)
             return
         created = services.assistant_open(
             owner=obj.owner, name=obj.name, description=obj.description
@@ -83,32 +93,33 @@ class ListingAdoptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PromptInjection)
-class PromptInjectionAdmin(admin.ModelAdmin):
+class PromptInjectionAdmin(ReadOnlyAdmin):
     list_display = ["id", "assistant", "prompt", "injected_at"]
     raw_id_fields = ["assistant", "prompt"]
 
 
 @admin.register(PromptReputationScore)
-class PromptReputationScoreAdmin(admin.ModelAdmin):
-    list_display = ["id", "prompt", "rater", "trust_score", "created_at"]
-    raw_id_fields = ["prompt", "rater"]
-    # The prompt's aggregate is kept by economy.services.prompt_rate: edits here would skew it.
-    readonly_fields = [
-        "prompt",
-        "rater",
-        "ritual_effectiveness",
-        "assistant_approval",
-        "user_rating_tags",
-        "symbolic_tags",
-        "trust_score",
-    ]
+class PromptReputationScoreAdmin(ReadOnlyAdmin):
+    """Ratings are read-only; deleting one (moderation) goes through ``prompt_rating_delete`` so
+    the prompt's aggregate moves back in the same transaction."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    list_display = ["id", "prompt", "rater", "trust_score", "created_at"]
+    list_select_related = ["prompt", "rater"]
+
+    def has_delete_permission(self, request, obj=None):
+        # The model's own delete permission, not ReadOnlyAdmin's blanket refusal.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj):
+        services.prompt_rating_delete(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.prompt_rating_delete(entry=entry)
 
 
 @admin.register(AssistantPromptTrustMap)
-class AssistantPromptTrustMapAdmin(admin.ModelAdmin):
+class AssistantPromptTrustMapAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "assistant",
@@ -122,7 +133,7 @@ class AssistantPromptTrustMapAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptMarketplaceVault)
-class PromptMarketplaceVaultAdmin(admin.ModelAdmin):
+class PromptMarketplaceVaultAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner_assistant", "name", "created_at"]
     raw_id_fields = ["owner_assistant", "prompt_set"]
     readonly_fields = ["symbolic_signature", "exported_json"]

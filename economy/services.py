@@ -14,10 +14,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from core.access import prompts_unusable_by, prompts_visible_to
+from core.access import bodies_publishable, prompts_unusable_by, prompts_visible_to
 from core.events import event_emit
 from core.exceptions import NotLicensed, PromptNotReadable
 from core.models import Assistant, Prompt, PromptLicence, PromptVersion, content_hash
@@ -57,6 +57,12 @@ def grant_cents() -> int:
     return to_cents(str(settings.TOKEN_GRANT))
 
 
+# References of grant entries: "assistant:<id>" for the automatic grant, "staff:<user id>" for a
+# staff grant, so the per-user limit counts the automatic ones only.
+AUTOMATIC_GRANT_PREFIX = "assistant:"
+STAFF_GRANT_PREFIX = "staff:"
+
+
 @transaction.atomic
 def assistant_open(*, owner: User, name: str, description: str = "") -> Assistant:
     """An assistant comes with its wallet (``wallet_create_with_grant``), in one transaction."""
@@ -67,8 +73,20 @@ def assistant_open(*, owner: User, name: str, description: str = "") -> Assistan
 
 @transaction.atomic
 def wallet_create_with_grant(*, assistant: Assistant) -> Wallet:
-    """Every assistant gets one wallet holding TOKEN_GRANT, recorded as a ``grant`` entry."""
-    amount = grant_cents()
+    """Every assistant gets one wallet. The first GRANTED_ASSISTANTS_PER_USER assistants of a
+    user receive TOKEN_GRANT through a ``grant`` entry; later ones start at 0.00, so creating
+    assistants mints nothing.
+
+    The owner's user row is locked first: two assistants created at once by one user queue
+    here, and the second counts the first's grant (SQLite: the IMMEDIATE transaction does it).
+    """
+    list(User.objects.select_for_update().filter(pk=assistant.owner_id).values_list("pk"))
+    granted = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.GRANT,
+        payee__assistant__owner_id=assistant.owner_id,
+        reference__startswith=AUTOMATIC_GRANT_PREFIX,
+    ).count()
+    amount = grant_cents() if granted < settings.GRANTED_ASSISTANTS_PER_USER else 0
     wallet = Wallet.objects.create(assistant=assistant, balance_cents=amount)
     if amount > 0:
         LedgerEntry.objects.create(
@@ -76,9 +94,25 @@ def wallet_create_with_grant(*, assistant: Assistant) -> Wallet:
             payer=None,
             payee=wallet,
             amount_cents=amount,
-            reference=f"assistant:{assistant.pk}",
+            reference=f"{AUTOMATIC_GRANT_PREFIX}{assistant.pk}",
         )
     return wallet
+
+
+@transaction.atomic
+def wallet_grant(*, wallet: Wallet, amount_cents: int, granted_by: User) -> LedgerEntry:
+    """Staff mint ``amount_cents`` (> 0) into a wallet: a ``grant`` entry and the balance up by
+    the same amount in one transaction, so Σ grants = Σ balances still holds."""
+    if amount_cents <= 0:
+        raise ValueError("amount must be > 0")
+    Wallet.objects.filter(pk=wallet.pk).update(balance_cents=F("balance_cents") + amount_cents)
+    return LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.GRANT,
+        payer=None,
+        payee=wallet,
+        amount_cents=amount_cents,
+        reference=f"{STAFF_GRANT_PREFIX}{granted_by.pk}",
+    )
 
 
 def assistant_pay(
@@ -169,6 +203,9 @@ def prompt_rate(
     """
     if rater.owner_id == prompt.author.owner_id:
         raise CannotRateOwn(field="rater")
+    # Lock the prompt row before reading anything the rating acts on (the licence, the previous
+    # entry): concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
+    list(Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("pk"))
     if (
         require_licence
         and not PromptLicence.objects.filter(
@@ -176,8 +213,6 @@ def prompt_rate(
         ).exists()
     ):
         raise NotLicensed()
-    # Lock the prompt row: concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
-    list(Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("pk"))
     previous = (
         PromptReputationScore.objects.filter(prompt=prompt, rater=rater)
         .values_list("pk", "trust_score")
@@ -219,6 +254,28 @@ def prompt_rate(
         recipients=[prompt.author.owner_id],
     )
     return entry, previous is None
+
+
+@transaction.atomic
+def prompt_rating_delete(*, entry: PromptReputationScore) -> None:
+    """Remove one rating (moderation): the prompt's aggregate moves back by that entry in the
+    same transaction, under the prompt's row lock, as ``prompt_rate`` moves it forward. An entry
+    already gone (a concurrent replacement or delete) changes nothing."""
+    list(Prompt.objects.select_for_update().filter(pk=entry.prompt_id).values_list("pk"))
+    score = (
+        PromptReputationScore.objects.filter(pk=entry.pk).values_list("trust_score", flat=True)
+    ).first()
+    if score is None:
+        return
+    PromptReputationScore.objects.filter(pk=entry.pk).delete()
+    # The last rating gone leaves exactly the prior, not a float residue of the sum.
+    new_sum = Case(When(rating_count__lte=1, then=Value(0.0)), default=F("rating_sum") - score)
+    new_count = F("rating_count") - 1
+    Prompt.objects.filter(pk=entry.prompt_id).update(
+        rating_sum=new_sum,
+        rating_count=new_count,
+        trust_score=bayesian_trust_score_sql(new_sum, new_count),
+    )
 
 
 # --- Market -----------------------------------------------------------------------------------
@@ -278,14 +335,16 @@ def _prompt_market_state_set(*, prompt: Prompt, active_cost_cents: int | None) -
 
 @transaction.atomic
 def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptTokenListing:
-    """A seller may change price and scores of an active listing (409 ``listing_inactive``)."""
-    if not listing.is_active:
+    """A seller may change price and scores of an active listing (409 ``listing_inactive``).
+
+    One conditional UPDATE on ``is_active``: a listing delisted after the caller read it is
+    never repriced, however the two interleave."""
+    qs = PromptTokenListing.objects.filter(pk=listing.pk, is_active=True)
+    if not (qs.update(**fields) if fields else qs.exists()):
         raise ListingInactive()
     old_price = listing.token_cost_cents
     for key, value in fields.items():
         setattr(listing, key, value)
-    if fields:
-        listing.save(update_fields=list(fields))
     if "token_cost_cents" in fields:
         _prompt_market_state_set(prompt=listing.prompt, active_cost_cents=listing.token_cost_cents)
     if listing.token_cost_cents != old_price:
@@ -427,7 +486,10 @@ class Injection:
 def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Injection:
     """Install the listing's prompt in the assistant's working set and open its trust-map row
     (scores 0.5) if absent. Needs a licence or authorship (an assistant of the author's user):
-    403 ``not_licensed``. Repeating it changes nothing."""
+    403 ``not_licensed``. Repeating it changes nothing.
+
+    It counts as an adoption only while the listing is active: the listing row is locked and
+    re-read, so a concurrent delist is either seen here or waits for the inject."""
     prompt = listing.prompt
     own = assistant.owner_id == prompt.author.owner_id
     if (
@@ -439,7 +501,14 @@ def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Inje
         raise NotLicensed()
     injection, created = PromptInjection.objects.get_or_create(assistant=assistant, prompt=prompt)
     trust_map, _ = AssistantPromptTrustMap.objects.get_or_create(assistant=assistant, prompt=prompt)
-    _adoption_record(listing=listing, assistant=assistant, kind=ListingAdoption.Kind.INJECTION)
+    active = (
+        PromptTokenListing.objects.select_for_update()
+        .filter(pk=listing.pk)
+        .values_list("is_active", flat=True)
+        .first()
+    )
+    if active:
+        _adoption_record(listing=listing, assistant=assistant, kind=ListingAdoption.Kind.INJECTION)
     return Injection(injection=injection, trust_map=trust_map, created=created)
 
 
@@ -600,15 +669,24 @@ def vault_import(*, assistant: Assistant, exported_json: Any, symbolic_signature
     """Create the prompts of a signed export for ``assistant``, all or none.
 
     The signature is compared in constant time and every content hash is checked first; any
-    mismatch is 400 ``invalid_signature`` and nothing is created.
+    mismatch is 400 ``invalid_signature`` and nothing is created. An imported prompt is public
+    only when ``bodies_publishable`` says its body may be (a bought body stays private, whoever
+    imports it), as forks are.
     """
     expected = vault_signature(exported_json)
     if not hmac.compare_digest(expected.encode(), str(symbolic_signature).encode("utf-8")):
         raise InvalidSignature(field="symbolic_signature")
     entries = _vault_entries_verified(exported_json)
     _vault_versions_verify(entries=entries, user=assistant.owner)
+    publishable = bodies_publishable(content_hashes=[e["content_hash"] for e in entries])
     return [
-        prompt_create(author=assistant, title=e["title"], body=e["body"], tags=e["tags"])
+        prompt_create(
+            author=assistant,
+            title=e["title"],
+            body=e["body"],
+            tags=e["tags"],
+            is_public=e["content_hash"] in publishable,
+        )
         for e in entries
     ]
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from economy.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import (
     AssistantMentorTag,
@@ -13,7 +13,7 @@ from .models import (
 
 
 @admin.register(AssistantMentorTag)
-class AssistantMentorTagAdmin(admin.ModelAdmin):
+class AssistantMentorTagAdmin(ReadOnlyAdmin):
     list_display = ["id", "assistant", "mentor_score", "feedback_count", "updated_at"]
     search_fields = ["assistant__name"]
     raw_id_fields = ["assistant", "offered_prompts"]
@@ -22,7 +22,7 @@ class AssistantMentorTagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptMentorshipLog)
-class PromptMentorshipLogAdmin(admin.ModelAdmin):
+class PromptMentorshipLogAdmin(ReadOnlyAdmin):
     list_display = ["id", "mentor", "mentee", "trust_delta", "feedback_at", "created_at"]
     search_fields = ["mentor__name", "mentee__name", "mutation_notes"]
     raw_id_fields = ["mentor", "mentee", "prompt_set"]
@@ -30,7 +30,7 @@ class PromptMentorshipLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(RitualTagBundle)
-class RitualTagBundleAdmin(admin.ModelAdmin):
+class RitualTagBundleAdmin(ReadOnlyAdmin):
     list_display = ["id", "tag_name", "owner", "created_at"]
     search_fields = ["tag_name"]
     raw_id_fields = ["owner", "rituals"]
@@ -38,8 +38,8 @@ class RitualTagBundleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptCurriculumVault)
-class PromptCurriculumVaultAdmin(admin.ModelAdmin):
-    """Edits here bypass the services, so exported_json is shown but never edited."""
+class PromptCurriculumVaultAdmin(ReadOnlyAdmin):
+    """Curricula change through the services (exports rebuilt, alignment checked): look only."""
 
     list_display = [
         "id",
@@ -66,7 +66,7 @@ class CurriculumAdoptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BarterOffer)
-class BarterOfferAdmin(admin.ModelAdmin):
+class BarterOfferAdmin(ReadOnlyAdmin):
     list_display = ["id", "offerer", "offered_curriculum", "target_curriculum", "status"]
     list_filter = ["status"]
     raw_id_fields = ["offerer", "offered_curriculum", "target_curriculum"]

@@ -8,6 +8,7 @@ class MentorshipConfig(AppConfig):
         from django.db.models.signals import post_delete, pre_delete
 
         from core.models import Ritual
+        from core.selectors import codex_clause_field_register
         from core.signals import prompt_changed, ritual_changed
 
         from . import receivers
@@ -29,3 +30,6 @@ class MentorshipConfig(AppConfig):
             sender=Ritual,
             dispatch_uid="mentorship-ritual-post",
         )
+        # Bundles and curricula name codex clauses too: a clause they use is not deletable.
+        codex_clause_field_register("mentorship.RitualTagBundle", "codex_clauses", "list")
+        codex_clause_field_register("mentorship.PromptCurriculumVault", "codex_alignment", "keys")

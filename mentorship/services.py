@@ -305,7 +305,16 @@ def curricula_export_rebuild(*, curriculum_ids: Sequence[int]) -> dict[int, dict
     Returns the new snapshots by curriculum id."""
     if not curriculum_ids:
         return {}
-    curricula = list(curricula_for_export().filter(pk__in=curriculum_ids))
+    # Lock the rows first, in id order (no deadlock between two rebuilds): a second rebuild of a
+    # curriculum waits, then reads what the first committed, so neither change is lost.
+    ids = sorted(set(curriculum_ids))
+    list(
+        PromptCurriculumVault.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
+    curricula = list(curricula_for_export().filter(pk__in=ids))
     for curriculum in curricula:
         curriculum.exported_json = curriculum_export_build(curriculum)
     PromptCurriculumVault.objects.bulk_update(curricula, ["exported_json"], batch_size=500)

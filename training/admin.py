@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import (
     AssistantReflectionChain,
     ChainParticipant,
@@ -8,14 +10,14 @@ from .models import (
 )
 
 
-class ChainParticipantInline(admin.TabularInline):
+class ChainParticipantInline(ReadOnlyInline):
     model = ChainParticipant
     raw_id_fields = ["assistant"]
-    extra = 0
 
 
+# Chains move only through their services (steps under the chain lock): the admin looks.
 @admin.register(SwarmTrainingChain)
-class SwarmTrainingChainAdmin(admin.ModelAdmin):
+class SwarmTrainingChainAdmin(ReadOnlyAdmin):
     list_display = ["id", "chain_title", "seed_assistant", "status", "current_step", "max_steps"]
     list_filter = ["status"]
     search_fields = ["chain_title"]
@@ -26,14 +28,14 @@ class SwarmTrainingChainAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChainParticipant)
-class ChainParticipantAdmin(admin.ModelAdmin):
+class ChainParticipantAdmin(ReadOnlyAdmin):
     list_display = ["id", "chain", "position", "assistant"]
     raw_id_fields = ["chain", "assistant"]
     list_select_related = ["chain", "assistant"]
 
 
 @admin.register(AssistantReflectionChain)
-class AssistantReflectionChainAdmin(admin.ModelAdmin):
+class AssistantReflectionChainAdmin(ReadOnlyAdmin):
     list_display = ["id", "chain", "step", "assistant", "belief_delta", "created_at"]
     search_fields = ["reflection_notes"]
     raw_id_fields = ["chain", "assistant", "mutation"]
@@ -41,7 +43,7 @@ class AssistantReflectionChainAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptMutationRing)
-class PromptMutationRingAdmin(admin.ModelAdmin):
+class PromptMutationRingAdmin(ReadOnlyAdmin):
     list_display = ["id", "parent_prompt", "mutated_prompt", "belief_delta", "mutation_step"]
     raw_id_fields = ["parent_prompt", "mutated_prompt"]
     list_select_related = ["parent_prompt", "mutated_prompt"]

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
-from core.access import prompt_usable_by
+from core.access import bodies_publishable, prompt_usable_by
 from core.events import event_emit
 from core.exceptions import NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
@@ -78,7 +78,8 @@ def _mutation_create(
         body=body,
         tags=parent.tags,
         codex_clauses=parent.codex_clauses,
-        is_public=parent.is_public,
+        # Derived from the parent's body: public only when that body already is, for free.
+        is_public=parent.content_hash in bodies_publishable(content_hashes=[parent.content_hash]),
     )
     ring = PromptMutationRing.objects.create(
         parent_prompt=parent,

@@ -1,28 +1,8 @@
 import django_filters
-from django.db import connection
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
 
 from api.filters import IdFilter
 from core.models import Assistant, Prompt, Ritual
-
-
-def filter_json_list_contains(qs: QuerySet, field: str, value: str) -> QuerySet:
-    """Rows whose JSON list ``field`` contains the string ``value``.
-
-    PostgreSQL answers with ``@>`` (GIN-indexable); SQLite has no JSON containment lookup, so it
-    asks ``json_each``.
-    """
-    if connection.vendor == "postgresql":
-        return qs.filter(**{f"{field}__contains": [value]})
-    table = qs.model._meta.db_table
-    column = qs.model._meta.get_field(field).column
-    condition = RawSQL(
-        f'EXISTS (SELECT 1 FROM json_each("{table}"."{column}") WHERE json_each.value = %s)',
-        (value,),
-        output_field=BooleanField(),
-    )
-    return qs.filter(condition)
+from core.selectors import json_list_contains as filter_json_list_contains
 
 
 class AssistantFilter(django_filters.FilterSet):

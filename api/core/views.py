@@ -232,6 +232,13 @@ class RitualViewSet(ModelViewSet):
         return self._read(ritual)
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={204: None, 409: error_response("clause_in_use")},
+        description="Staff only. 409 `clause_in_use` while any prompt, ritual, bundle or "
+        "curriculum names the clause.",
+    ),
+)
 @extend_schema(tags=["codex"])
 class CodexClauseViewSet(ModelViewSet):
     """The codex: clauses every ``codex_clauses`` list must name. Staff write, all read."""
@@ -249,3 +256,6 @@ class CodexClauseViewSet(ModelViewSet):
         if self.action in ("update", "partial_update"):
             return CodexClauseUpdateSerializer
         return CodexClauseSerializer
+
+    def perform_destroy(self, instance):
+        services.codex_clause_delete(clause=instance)

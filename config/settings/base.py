@@ -279,6 +279,8 @@ EVENTS_RETRY_MILLISECONDS = int(env("EVENTS_RETRY_MILLISECONDS", "3000") or 3000
 
 # --- Domain settings ------------------------------------------------------------------------------
 TOKEN_GRANT: str = env("TOKEN_GRANT", "100.00") or "100.00"
+# A user's first N assistants receive TOKEN_GRANT; later ones start at 0.00 (SPEC 2).
+GRANTED_ASSISTANTS_PER_USER = int(env("GRANTED_ASSISTANTS_PER_USER", "1") or 0)
 REPUTATION_WEIGHTS = {"ritual_effectiveness": 0.5, "assistant_approval": 0.5}
 REPUTATION_PRIOR_MEAN = 0.5
 REPUTATION_PRIOR_WEIGHT = 5

@@ -67,7 +67,7 @@ def test_many_threads_buying_across_few_wallets_at_random_prices():
         buyer = rng.choice(traders)
         listing = rng.choice(listings)
         jobs.append(lambda b=buyer, lst=listing: buy(b.owner, lst.id, b.id))
-    results = run_threads(jobs)
+    results = run_threads(jobs, barrier=threading.Barrier(len(jobs)))
     assert not [r for r in results if isinstance(r, Exception)], results
     statuses = Counter(status for status, _ in results)
     assert set(statuses) <= {201, 400, 409}, results

@@ -22,7 +22,8 @@ def _post(client, url: str, body: dict):
 
 
 @pytest.fixture
-def world(db, client_for):
+def world(db, client_for, settings):
+    settings.GRANTED_ASSISTANTS_PER_USER = 5  # four buyers of one user, each with tokens
     seller_user, buyer_user = UserFactory(), UserFactory()
     seller = AssistantFactory(owner=seller_user)
     buyers = [AssistantFactory(owner=buyer_user) for _ in range(4)]
