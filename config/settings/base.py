@@ -270,6 +270,8 @@ REPUTATION_PRIOR_WEIGHT = 5
 TRUST_EMA_ALPHA = 0.3
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+# A buyer may refund a purchase it has not used for this long (SPEC 7); sellers at any time.
+REFUND_WINDOW_HOURS = int(env("REFUND_WINDOW_HOURS", "24") or 24)
 
 LOGGING = {
     "version": 1,

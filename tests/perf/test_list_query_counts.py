@@ -155,8 +155,17 @@ def _assistant_with_prompt(ctx: Ctx):
     return ctx.assistant
 
 
+def _purchase(ctx: Ctx, i: int):
+    """A real sale to the caller's assistant, through the market (a purchase needs its licence,
+    version and ledger entry)."""
+    from economy.services import listing_buy, listing_create
+
+    listing = listing_create(prompt=PromptFactory(), token_cost_cents=100 + i)
+    return listing_buy(listing=listing, buyer=ctx.assistant)
+
+
 # Lists whose rows the generic builder can't make (domain rules): name -> maker(ctx, i).
-BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {}
+BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {"market-purchases-list": _purchase}
 
 
 def _model_of(route: ListRoute) -> type[models.Model]:
