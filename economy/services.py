@@ -531,15 +531,16 @@ def purchase_refund(*, purchase: Purchase, by_seller: bool, reason: str = "") ->
     (none for a free sale), the licence ``refunded`` (so core's access rules stop its reads),
     the purchase ``refunded`` and the buyer's purchase adoption removed from the listing's count.
 
-    The listing row, then the purchase row are locked (a buy's order): of two concurrent refunds
-    one waits and then gets 409 ``already_refunded``. The seller may refund at any time (``by_seller``); the buyer only
+    The listing row is locked first (a buy's order): of two concurrent refunds one waits and
+    then gets 409 ``already_refunded``. The seller may refund at any time (``by_seller``); the buyer only
     within ``refund_window_open`` and if ``purchase_used_by_buyer`` is false (403
     ``refund_not_allowed``). 409 ``insufficient_funds`` when the seller has spent the money.
     """
-    # The listing first, as a buy locks it before the wallets: the two never wait on each other
-    # in opposite orders.
+    # The listing's row lock serialises every buy and refund of the listing: two refunds of one
+    # purchase queue here and the second reads it refunded; taken before the wallets, as a buy
+    # takes it, so a buy and a refund never wait on each other in opposite orders.
     PromptTokenListing.objects.select_for_update().filter(pk=purchase.listing_id).exists()
-    purchase = Purchase.objects.select_for_update(of=("self",)).get(pk=purchase.pk)
+    purchase = Purchase.objects.get(pk=purchase.pk)
     if purchase.state == Purchase.State.REFUNDED:
         raise AlreadyRefunded()
     now = timezone.now()

@@ -530,10 +530,11 @@ def barter_offer_accept(*, offer: BarterOffer) -> BarterOffer:
     }
     offered = locked[offer.offered_curriculum_id]
     target = locked[offer.target_curriculum_id]
-    if not (offered.is_active and target.is_active) or (
-        curriculum_state_marker(offered),
-        curriculum_state_marker(target),
-    ) != (offer.offered_state, offer.target_state):
+    # Both were active at offer time and the marker covers is_active: inactive now is changed.
+    if (curriculum_state_marker(offered), curriculum_state_marker(target)) != (
+        offer.offered_state,
+        offer.target_state,
+    ):
         raise OfferStale()
     _curriculum_adopt(
         curriculum=target,

@@ -38,7 +38,8 @@ def assert_ledger_invariants() -> None:
             continue
         assert purchase.refunded_at is not None
         if purchase.price_cents == 0:
-            assert not refunds.exists() and purchase.refund_entry is None
+            assert not refunds.exists()
+            assert purchase.refund_entry is None
             continue
         (refund,) = refunds
         assert refund == purchase.refund_entry

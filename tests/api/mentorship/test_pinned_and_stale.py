@@ -1,6 +1,8 @@
 """Curriculum buys answer what they charged (and may pin the price); barter accept re-checks
 both curricula (409 ``offer_stale``). SPEC 7, issue 10 items 3 and 5."""
 
+import time
+
 import pytest
 
 from economy.models import LedgerEntry, Wallet
@@ -56,26 +58,29 @@ def test_curriculum_buy_with_another_price_pinned_is_409(
     assert buy(other_client, c, other_assistant, expected_price="1e2").status_code == 400
 
 
+def _reprice_once(client_for, new_price: str) -> None:
+    """A buy while the curator reprices at once: the answer's price is its entry's amount and
+    the balance answered is the one left."""
+    curator, buyer = AssistantFactory(), AssistantFactory()
+    c = curriculum_make(curator, cost_cents=100)
+    buyer_client, curator_client = client_for(buyer.owner), client_for(curator.owner)
+    buy_result, reprice = run_in_threads(
+        lambda: buy(buyer_client, c, buyer),
+        lambda: curator_client.patch(
+            f"{CURRICULA}{c.pk}/", {"token_cost": new_price}, format="json"
+        ),
+    )
+    assert reprice.status_code == 200, reprice.content
+    assert buy_result.status_code == 201, buy_result.content
+    body = buy_result.json()
+    entry = LedgerEntry.objects.get(pk=body["ledger_entry"])
+    assert body["price"] == f"{entry.amount_cents // 100}.{entry.amount_cents % 100:02d}"
+    assert body["buyer_balance"] == "%.2f" % (balance(buyer) / 100)
+
+
 def _reprice_race(client_for, rounds: int) -> None:
-    """Buyers buy while the curator reprices at once: every answer's price is its entry's."""
     for i in range(rounds):
-        curator = AssistantFactory()
-        c = curriculum_make(curator, cost_cents=100)
-        buyer = AssistantFactory()
-        new_price = f"{2 + i}.00"
-        buyer_client, curator_client = client_for(buyer.owner), client_for(curator.owner)
-        buy_result, reprice = run_in_threads(
-            lambda: buy(buyer_client, c, buyer),
-            lambda: curator_client.patch(
-                f"{CURRICULA}{c.pk}/", {"token_cost": new_price}, format="json"
-            ),
-        )
-        assert reprice.status_code == 200, reprice.content
-        assert buy_result.status_code == 201, buy_result.content
-        body = buy_result.json()
-        entry = LedgerEntry.objects.get(pk=body["ledger_entry"])
-        assert body["price"] == f"{entry.amount_cents // 100}.{entry.amount_cents % 100:02d}"
-        assert body["buyer_balance"] == "%.2f" % (balance(buyer) / 100)
+        _reprice_once(client_for, f"{2 + i}.00")
     assert_ledger_invariants()
 
 
@@ -173,35 +178,36 @@ def test_an_inactive_curriculum_cannot_be_offered(other_client, assistant, other
     assert not BarterOffer.objects.exists()
 
 
-def _deactivate_race(client_for) -> None:
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_accept_holds_both_curricula_until_the_swap_commits(client_for, monkeypatch):
+    """The accept locks both curricula before it checks them: a deactivation sent while the
+    accept runs waits for it, so no adoption ever happens on a curriculum already inactive."""
     offerer, curator = AssistantFactory(), AssistantFactory()
     offer = services.barter_offer_create(
         offerer=offerer,
         offered_curriculum=curriculum_make(offerer),
         target_curriculum=curriculum_make(curator),
     )
+    adopt = services._curriculum_adopt
+    inactive_at_adoption = []
+
+    def slow_adopt(*, curriculum, assistant, source):
+        time.sleep(0.4)  # the deactivation below runs meanwhile
+        fresh = PromptCurriculumVault.objects.filter(pk=curriculum.pk, is_active=False)
+        inactive_at_adoption.append(fresh.exists())
+        return adopt(curriculum=curriculum, assistant=assistant, source=source)
+
+    monkeypatch.setattr(services, "_curriculum_adopt", slow_adopt)
     accepter, offerer_client = client_for(curator.owner), client_for(offerer.owner)
-    acc, deact = run_in_threads(
-        lambda: accept(accepter, offer),
-        lambda: offerer_client.patch(
+
+    def deactivate():
+        time.sleep(0.1)  # the accept goes first
+        return offerer_client.patch(
             f"{CURRICULA}{offer.offered_curriculum_id}/", {"is_active": False}, format="json"
-        ),
-    )
-    assert deact.status_code == 200
-    offer.refresh_from_db()
-    if acc.status_code == 200:  # accepted first: the deactivation came after the swap
-        assert offer.status == "accepted"
-        assert CurriculumAdoption.objects.filter(curriculum__barters_offering=offer).count() == 1
-    else:
-        assert error_codes(acc) == ["offer_stale"]
-        assert offer.status == "pending"
-        assert not CurriculumAdoption.objects.filter(
-            curriculum_id__in=[offer.offered_curriculum_id, offer.target_curriculum_id]
-        ).exists()
+        )
 
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_accept_racing_a_deactivation_never_swaps_a_deactivated_curriculum(client_for):
-    for _ in range(6):
-        _deactivate_race(client_for)
+    acc, deact = run_in_threads(lambda: accept(accepter, offer), deactivate)
+    assert acc.status_code == 200, acc.content
+    assert deact.status_code == 200, deact.content
+    assert inactive_at_adoption == [False, False]
