@@ -26,9 +26,11 @@ def assert_ledger_invariants() -> None:
         assert wallet.balance_cents == credits - debits, wallet
     pairs = list(PromptLicence.objects.values_list("assistant_id", "prompt_id"))
     assert len(pairs) == len(set(pairs))
-    for purchase in Purchase.objects.select_related("licence", "refund_entry"):
+    for purchase in Purchase.objects.select_related("licence", "ledger_entry", "refund_entry"):
         licence = purchase.licence
         assert (licence.assistant_id, licence.prompt_id) == (purchase.buyer_id, purchase.prompt_id)
+        paid = purchase.ledger_entry.amount_cents if purchase.ledger_entry_id else 0
+        assert paid == purchase.price_cents, purchase
         refunds = LedgerEntry.objects.filter(
             kind=LedgerEntry.Kind.REFUND, reference=f"purchase:{purchase.pk}"
         )
@@ -50,5 +52,3 @@ def assert_ledger_invariants() -> None:
         )
         if not Purchase.objects.filter(licence=licence, state="completed").exists():
             assert licence.state == "refunded", purchase
-    paid = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PROMPT_PURCHASE)
-    assert paid.count() == Purchase.objects.filter(price_cents__gt=0).count()
