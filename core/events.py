@@ -61,6 +61,7 @@ CATALOGUE: dict[str, EventType] = {
             "A prompt was bought on the market.",
             "the buyer's and the seller's owners",
             {
+                "purchase": _id("The purchase record (refunds name it)."),
                 "listing": _id("The listing bought."),
                 "prompt": _id("The listing's prompt."),
                 "buyer": _id("The buying assistant."),

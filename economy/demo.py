@@ -1,4 +1,4 @@
-"""Economy demo data: listings, a purchase, ratings, a trust observation and a vault.
+"""Economy demo data: listings, a purchase, a refunded purchase, ratings, a trust observation and a vault.
 
 Idempotent: each step checks what exists first, so running it twice leaves one copy.
 """
@@ -13,6 +13,7 @@ from .models import (
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
+    Purchase,
 )
 
 LISTINGS = [
@@ -44,6 +45,11 @@ def seed(
     if not PromptLicence.objects.filter(assistant=scribe, prompt=prompts["Sea of dreams"]).exists():
         services.listing_buy(listing=listings["Sea of dreams"], buyer=scribe)
         services.listing_inject(listing=listings["Sea of dreams"], assistant=scribe)
+    if not Purchase.objects.filter(buyer=weaver, prompt=prompts["Ledger of days"]).exists():
+        sale = services.listing_buy(listing=listings["Ledger of days"], buyer=weaver)
+        services.purchase_refund(
+            purchase=sale.purchase, by_seller=True, reason="Demo: the seller refunds a sale."
+        )
     ratings = [
         (scribe, "Sea of dreams", 0.9, 0.8, ["vivid"], ["sea", "dream"]),
         (weaver, "Ledger of days", 0.6, 0.7, ["useful"], ["ledger"]),

@@ -1,4 +1,4 @@
-from core.exceptions import Conflict, InvalidInput
+from core.exceptions import Conflict, Forbidden, InvalidInput
 
 
 class InsufficientFunds(Conflict):
@@ -54,3 +54,23 @@ class IdempotencyRequestInProgress(Conflict):
 class InvalidIdempotencyKey(InvalidInput):
     code = "invalid_idempotency_key"
     message = "The Idempotency-Key header must be 1 to 255 printable ASCII characters."
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+    message = "The price is no longer the expected_price; nothing was charged."
+
+
+class VersionChanged(Conflict):
+    code = "version_changed"
+    message = "The prompt's newest version is no longer the expected_version; nothing was charged."
+
+
+class AlreadyRefunded(Conflict):
+    code = "already_refunded"
+    message = "This purchase has been refunded already."
+
+
+class RefundNotAllowed(Forbidden):
+    code = "refund_not_allowed"
+    message = "The buyer may not refund this purchase."

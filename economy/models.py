@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.models import Assistant, Prompt
+from core.models import Assistant, Prompt, PromptLicence, PromptVersion
 
 
 class Wallet(models.Model):
@@ -32,6 +32,7 @@ class LedgerEntry(models.Model):
         GRANT = "grant", "grant"
         PROMPT_PURCHASE = "prompt_purchase", "prompt purchase"
         CURRICULUM_PURCHASE = "curriculum_purchase", "curriculum purchase"
+        REFUND = "refund", "refund"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     payer = models.ForeignKey(
@@ -145,6 +146,70 @@ class ListingAdoption(models.Model):
 
     def __str__(self) -> str:
         return f"adoption {self.assistant_id}:{self.listing_id}"
+
+
+class Purchase(models.Model):
+    """One sale of a listing's prompt: what was sold (the ``version``), for how much, and the
+    licence it gave. Written by ``listing_buy`` in its transaction; a refund moves it to
+    ``refunded`` with its ``refund_entry`` (none for a free purchase: nothing to return)."""
+
+    class State(models.TextChoices):
+        COMPLETED = "completed", "completed"
+        REFUNDED = "refunded", "refunded"
+
+    buyer = models.ForeignKey(Assistant, related_name="purchases", on_delete=models.PROTECT)
+    seller = models.ForeignKey(Assistant, related_name="sales", on_delete=models.PROTECT)
+    listing = models.ForeignKey(
+        PromptTokenListing, related_name="purchases", on_delete=models.PROTECT
+    )
+    prompt = models.ForeignKey(Prompt, related_name="purchases", on_delete=models.PROTECT)
+    version = models.ForeignKey(PromptVersion, related_name="purchases", on_delete=models.PROTECT)
+    price_cents = models.BigIntegerField()
+    ledger_entry = models.OneToOneField(
+        LedgerEntry,
+        null=True,
+        blank=True,
+        related_name="purchase",
+        on_delete=models.PROTECT,
+    )
+    licence = models.ForeignKey(PromptLicence, related_name="purchases", on_delete=models.PROTECT)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.COMPLETED)
+    created_at = models.DateTimeField(default=timezone.now)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_entry = models.OneToOneField(
+        LedgerEntry,
+        null=True,
+        blank=True,
+        related_name="refunded_purchase",
+        on_delete=models.PROTECT,
+    )
+    refund_reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_cents__gte=0), name="purchase_price_non_negative"
+            ),
+            # A licence is live through at most one purchase; a refunded one may be bought again.
+            models.UniqueConstraint(
+                fields=["licence"],
+                condition=Q(state="completed"),
+                name="purchase_one_completed_per_licence",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="completed", refunded_at__isnull=True, refund_entry__isnull=True)
+                | Q(state="refunded", refunded_at__isnull=False),
+                name="purchase_refund_state_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-id"], name="purchase_buyer_idx"),
+            models.Index(fields=["seller", "-id"], name="purchase_seller_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"purchase {self.pk} ({self.state})"
 
 
 class PromptInjection(models.Model):

@@ -14,6 +14,7 @@ from .models import (
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
+    Purchase,
     Wallet,
 )
 
@@ -51,6 +52,26 @@ def licences_of(*, assistant: Assistant) -> QuerySet[PromptLicence]:
 
 
 # --- Market -----------------------------------------------------------------------------------
+
+
+def purchases_visible_to(
+    user: User | AnonymousUser, *, role: str | None = None
+) -> QuerySet[Purchase]:
+    """Purchases the user is party to: its assistants bought them (``role="buyer"``) or sold them
+    (``role="seller"``), either when ``role`` is None; staff see every one. Others' purchases do
+    not exist for the user."""
+    qs = Purchase.objects.select_related("version", "seller")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff:
+        buyer_q, seller_q = Q(), Q()
+    else:
+        buyer_q, seller_q = Q(buyer__owner_id=user.pk), Q(seller__owner_id=user.pk)
+    if role == "buyer":
+        return qs.filter(buyer_q)
+    if role == "seller":
+        return qs.filter(seller_q)
+    return qs.filter(buyer_q | seller_q)
 
 
 def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListing]:

@@ -6,14 +6,14 @@ Each function states the rule it enforces; derived numbers come from one formula
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -21,17 +21,21 @@ from core.access import bodies_publishable, prompts_unusable_by, prompts_visible
 from core.events import event_emit
 from core.exceptions import NotLicensed, PromptNotReadable
 from core.models import Assistant, Prompt, PromptLicence, PromptVersion, content_hash
-from core.services import assistant_create, licence_grant, prompt_create
+from core.services import assistant_create, prompt_create
 
 from .exceptions import (
     AlreadyListed,
     AlreadyOwned,
+    AlreadyRefunded,
     CannotBuyOwn,
     CannotRateOwn,
     InsufficientFunds,
     InvalidSignature,
     ListingInactive,
+    PriceChanged,
     PromptNotListable,
+    RefundNotAllowed,
+    VersionChanged,
 )
 from .formulas import (
     bayesian_trust_score_sql,
@@ -48,6 +52,7 @@ from .models import (
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
+    Purchase,
     Wallet,
 )
 from .money import format_cents, to_cents
@@ -115,9 +120,19 @@ def wallet_grant(*, wallet: Wallet, amount_cents: int, granted_by: User) -> Ledg
     )
 
 
+@dataclass
+class Transfer:
+    """What a transfer did, read inside its transaction: the entry (None when nothing moved)
+    and both wallets' balances after it, as the debit and the credit returned them."""
+
+    entry: LedgerEntry | None
+    payer_balance_cents: int
+    payee_balance_cents: int
+
+
 def assistant_pay(
     *, payer: Assistant, payee_id: int, amount_cents: int, kind: str, reference: str
-) -> LedgerEntry:
+) -> Transfer:
     """``ledger_transfer`` between two assistants' wallets (both looked up in one query)."""
     wallets = dict(
         Wallet.objects.filter(assistant_id__in=[payer.pk, payee_id]).values_list(
@@ -133,49 +148,74 @@ def assistant_pay(
     )
 
 
+def _wallet_add_returning(*, wallet_id: int, delta_cents: int) -> int | None:
+    """Add ``delta_cents`` to one wallet unless that would make it negative, in one conditional
+    UPDATE ... RETURNING (PostgreSQL and SQLite ≥ 3.35): the new balance, None when refused."""
+    table = connection.ops.quote_name(Wallet._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET balance_cents = balance_cents + %s "
+            "WHERE id = %s AND balance_cents + %s >= 0 RETURNING balance_cents",
+            [delta_cents, wallet_id, delta_cents],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 @transaction.atomic(savepoint=False)  # all or nothing with its caller: no savepoint needed
 def ledger_transfer(
     *, payer: Wallet | int, payee: Wallet | int, amount_cents: int, kind: str, reference: str
-) -> LedgerEntry:
+) -> Transfer:
     """Move ``amount_cents`` from payer to payee and record it, all or nothing.
 
     The debit is one conditional UPDATE (``balance >= amount``), so two concurrent purchases can
     never both spend the same tokens: the loser updates no row and gets ``insufficient_funds``.
-    A zero amount records nothing and returns an unsaved entry.
+    Each UPDATE returns the balance it left, so the caller states it without a re-read.
+    A zero amount records nothing (``entry`` None) and reads both balances.
     """
     payer_id = payer if isinstance(payer, int) else payer.pk
     payee_id = payee if isinstance(payee, int) else payee.pk
     if amount_cents < 0:
         raise ValueError("amount must be >= 0")
     if amount_cents == 0:
-        return LedgerEntry(
-            kind=kind, payer_id=payer_id, payee_id=payee_id, amount_cents=0, reference=reference
+        balances = dict(
+            Wallet.objects.filter(pk__in=[payer_id, payee_id]).values_list("pk", "balance_cents")
+        )
+        return Transfer(
+            entry=None,
+            payer_balance_cents=balances[payer_id],
+            payee_balance_cents=balances[payee_id],
         )
 
-    def debit() -> None:
-        debited = Wallet.objects.filter(pk=payer_id, balance_cents__gte=amount_cents).update(
-            balance_cents=F("balance_cents") - amount_cents
-        )
-        if not debited:
+    def debit() -> int:
+        balance = _wallet_add_returning(wallet_id=payer_id, delta_cents=-amount_cents)
+        if balance is None:
             raise InsufficientFunds()
+        return balance
 
-    def credit() -> None:
-        Wallet.objects.filter(pk=payee_id).update(balance_cents=F("balance_cents") + amount_cents)
+    def credit() -> int:
+        balance = _wallet_add_returning(wallet_id=payee_id, delta_cents=amount_cents)
+        if balance is None:  # a credit cannot make a balance negative: the wallet is gone
+            raise Wallet.DoesNotExist(f"wallet {payee_id}")
+        return balance
 
     # Rows are locked in wallet-id order, so A→B and B→A at once queue instead of deadlocking.
     # A failed debit after the credit rolls the credit back with the transaction.
     if payer_id < payee_id:
-        debit()
-        credit()
+        payer_balance = debit()
+        payee_balance = credit()
     else:
-        credit()
-        debit()
-    return LedgerEntry.objects.create(
+        payee_balance = credit()
+        payer_balance = debit()
+    entry = LedgerEntry.objects.create(
         kind=kind,
         payer_id=payer_id,
         payee_id=payee_id,
         amount_cents=amount_cents,
         reference=reference,
+    )
+    return Transfer(
+        entry=entry, payer_balance_cents=payer_balance, payee_balance_cents=payee_balance
     )
 
 
@@ -407,22 +447,58 @@ def _adoption_record(
 
 
 @dataclass
-class Purchase:
-    listing: PromptTokenListing
-    buyer: Assistant
-    licence: PromptLicence
-    ledger_entry: LedgerEntry | None
-    price_cents: int
+class Sale:
+    """What ``listing_buy`` did, read inside its transaction: the purchase (with its version)
+    and the buyer's balance the debit left."""
+
+    purchase: Purchase
+    buyer_balance_cents: int
+
+
+def _licence_for_sale(*, buyer: Assistant, prompt: Prompt, version_id: int) -> PromptLicence:
+    """A purchase licence at ``version_id``. A licence the buyer had refunded comes back to
+    life at this version (one row per assistant and prompt); any other licence it holds, or one
+    a concurrent purchase just made, is 409 ``already_owned``."""
+    try:
+        with transaction.atomic():
+            return PromptLicence.objects.create(
+                assistant=buyer,
+                prompt=prompt,
+                version_id=version_id,
+                source=PromptLicence.Source.PURCHASE,
+            )
+    except IntegrityError:
+        pass
+    revived = PromptLicence.objects.filter(
+        assistant=buyer, prompt=prompt, state=PromptLicence.State.REFUNDED
+    ).update(
+        state=PromptLicence.State.ACTIVE,
+        version_id=version_id,
+        source=PromptLicence.Source.PURCHASE,
+    )
+    if not revived:
+        raise AlreadyOwned()
+    return PromptLicence.objects.get(assistant=buyer, prompt=prompt)
 
 
 @transaction.atomic
-def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
-    """Buy a licence to the listing's prompt: a ledger entry buyer → seller for the price
-    (none for a free listing) and a licence, all in one transaction.
+def listing_buy(
+    *,
+    listing: PromptTokenListing,
+    buyer: Assistant,
+    expected_price: int | None = None,
+    expected_version: int | None = None,
+) -> Sale:
+    """Buy a licence to the listing's prompt at its newest version: a ledger entry buyer →
+    seller for the price (none for a free listing), the licence and the ``Purchase`` record,
+    all in one transaction.
 
-    409 ``listing_inactive`` for a delisted listing, 409 ``already_owned`` when the buyer holds a
-    licence (also when a concurrent purchase won), 409 ``insufficient_funds`` (nothing changes),
-    400 ``cannot_buy_own`` for the seller's user's own assistants.
+    The listing row is locked first, so price and activity are the ones charged; a pinned
+    ``expected_price`` / ``expected_version`` (a version number) that differs from what is
+    sold now is 409 ``price_changed`` / ``version_changed`` with nothing charged. 409
+    ``listing_inactive`` for a delisted listing, ``already_owned`` when the buyer holds an
+    active licence (also when a concurrent purchase won), ``insufficient_funds`` (nothing
+    changes); 400 ``cannot_buy_own`` for the seller's user's own assistants.
     """
     listing = (
         PromptTokenListing.objects.select_for_update(of=("self",))
@@ -434,29 +510,46 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
     seller = listing.prompt.author
     if buyer.owner_id == seller.owner_id:
         raise CannotBuyOwn(field="buyer")
+    if expected_price is not None and expected_price != listing.token_cost_cents:
+        raise PriceChanged(field="expected_price")
+    # The newest committed version is what is sold (the licence opens it and every later one).
+    version = (
+        PromptVersion.objects.filter(prompt_id=listing.prompt_id)
+        .only("id", "number", "content_hash", "prompt_id")
+        .order_by("-number")
+        .first()
+    )
+    if version is None:  # every prompt has version 1 from its creation
+        raise ValueError(f"prompt {listing.prompt_id} has no version")
+    if expected_version is not None and expected_version != version.number:
+        raise VersionChanged(field="expected_version")
     # The licence first: a concurrent purchase by the same buyer waits on the unique index and
     # then fails here, before it could be charged.
-    try:
-        licence = licence_grant(
-            assistant=buyer, prompt=listing.prompt, source=PromptLicence.Source.PURCHASE
-        )
-    except IntegrityError as exc:
-        raise AlreadyOwned() from exc
-    entry = None
-    if listing.token_cost_cents > 0:
-        entry = assistant_pay(
-            payer=buyer,
-            payee_id=seller.pk,
-            amount_cents=listing.token_cost_cents,
-            kind=LedgerEntry.Kind.PROMPT_PURCHASE,
-            reference=f"listing:{listing.pk}",
-        )
+    licence = _licence_for_sale(buyer=buyer, prompt=listing.prompt, version_id=version.pk)
+    transfer = assistant_pay(
+        payer=buyer,
+        payee_id=seller.pk,
+        amount_cents=listing.token_cost_cents,
+        kind=LedgerEntry.Kind.PROMPT_PURCHASE,
+        reference=f"listing:{listing.pk}",
+    )
+    purchase = Purchase.objects.create(
+        buyer=buyer,
+        seller=seller,
+        listing=listing,
+        prompt=listing.prompt,
+        version=version,
+        price_cents=listing.token_cost_cents,
+        ledger_entry=transfer.entry,
+        licence=licence,
+    )
     _adoption_record(
         listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE, first=True
     )
     event_emit(
         type="purchase.completed",
         data={
+            "purchase": purchase.pk,
             "listing": listing.pk,
             "prompt": listing.prompt_id,
             "buyer": buyer.pk,
@@ -466,12 +559,108 @@ def listing_buy(*, listing: PromptTokenListing, buyer: Assistant) -> Purchase:
         },
         recipients=[buyer.owner_id, seller.owner_id],
     )
-    return Purchase(
-        listing=listing,
-        buyer=buyer,
-        licence=licence,
-        ledger_entry=entry,
-        price_cents=listing.token_cost_cents,
+    return Sale(purchase=purchase, buyer_balance_cents=transfer.payer_balance_cents)
+
+
+# Checks "has the buyer used what it bought?" registered by the apps that can tell (training
+# knows mutations; economy must not import it): each takes prompt_id and assistant_id.
+purchase_use_checks: list[Callable[..., bool]] = []
+
+
+def purchase_used_by_buyer(*, purchase: Purchase) -> bool:
+    """The buyer forked the prompt, exported it in a vault, or (a registered check) mutated it."""
+    if Prompt.objects.filter(
+        forked_from_id=purchase.prompt_id, author_id=purchase.buyer_id
+    ).exists():
+        return True
+    if PromptMarketplaceVault.objects.filter(
+        owner_assistant_id=purchase.buyer_id, prompt_set=purchase.prompt_id
+    ).exists():
+        return True
+    return any(
+        check(prompt_id=purchase.prompt_id, assistant_id=purchase.buyer_id)
+        for check in purchase_use_checks
+    )
+
+
+def refund_window_open(*, purchase: Purchase, now: datetime) -> bool:
+    """A buyer may ask for its money back until created_at + REFUND_WINDOW_HOURS."""
+    return now < purchase.created_at + timedelta(hours=settings.REFUND_WINDOW_HOURS)
+
+
+@dataclass
+class Refund:
+    """What ``purchase_refund`` did, read inside its transaction."""
+
+    purchase: Purchase
+    refund_cents: int
+    buyer_balance_cents: int
+    seller_balance_cents: int
+
+
+@transaction.atomic
+def purchase_refund(*, purchase: Purchase, by_seller: bool, reason: str = "") -> Refund:
+    """Undo a sale in one transaction: a ``refund`` entry seller → buyer for the price paid
+    (none for a free sale), the licence ``refunded`` (so core's access rules stop its reads),
+    the purchase ``refunded`` and the buyer's purchase adoption removed from the listing's count.
+
+    The listing row is locked first (a buy's order): of two concurrent refunds one waits and
+    then gets 409 ``already_refunded``. The seller may refund at any time (``by_seller``); the buyer only
+    within ``refund_window_open`` and if ``purchase_used_by_buyer`` is false (403
+    ``refund_not_allowed``). 409 ``insufficient_funds`` when the seller has spent the money.
+    """
+    # The listing's row lock serialises every buy and refund of the listing: two refunds of one
+    # purchase queue here and the second reads it refunded; taken before the wallets, as a buy
+    # takes it, so a buy and a refund never wait on each other in opposite orders.
+    PromptTokenListing.objects.select_for_update().filter(pk=purchase.listing_id).exists()
+    purchase = Purchase.objects.select_related("buyer", "seller").get(pk=purchase.pk)
+    if purchase.state == Purchase.State.REFUNDED:
+        raise AlreadyRefunded()
+    now = timezone.now()
+    if not by_seller:
+        if not refund_window_open(purchase=purchase, now=now):
+            raise RefundNotAllowed("The refund window of this purchase has closed.")
+        if purchase_used_by_buyer(purchase=purchase):
+            raise RefundNotAllowed("The buyer has forked, mutated or exported the prompt.")
+    transfer = assistant_pay(
+        payer=purchase.seller,
+        payee_id=purchase.buyer_id,
+        amount_cents=purchase.price_cents,
+        kind=LedgerEntry.Kind.REFUND,
+        reference=f"purchase:{purchase.pk}",
+    )
+    PromptLicence.objects.filter(pk=purchase.licence_id).update(state=PromptLicence.State.REFUNDED)
+    purchase.state = Purchase.State.REFUNDED
+    purchase.refunded_at = now
+    purchase.refund_entry = transfer.entry
+    purchase.refund_reason = reason
+    purchase.save(update_fields=["state", "refunded_at", "refund_entry", "refund_reason"])
+    removed, _ = ListingAdoption.objects.filter(
+        listing_id=purchase.listing_id,
+        assistant_id=purchase.buyer_id,
+        kind=ListingAdoption.Kind.PURCHASE,
+    ).delete()
+    if removed:
+        PromptTokenListing.objects.filter(pk=purchase.listing_id).update(
+            adopter_count=F("adopter_count") - 1
+        )
+    event_emit(
+        type="purchase.refunded",
+        data={
+            "purchase": purchase.pk,
+            "listing": purchase.listing_id,
+            "prompt": purchase.prompt_id,
+            "buyer": purchase.buyer_id,
+            "seller": purchase.seller_id,
+            "amount": format_cents(purchase.price_cents),
+        },
+        recipients=[purchase.buyer.owner_id, purchase.seller.owner_id],
+    )
+    return Refund(
+        purchase=purchase,
+        refund_cents=purchase.price_cents,
+        buyer_balance_cents=transfer.payee_balance_cents,
+        seller_balance_cents=transfer.payer_balance_cents,
     )
 
 

@@ -56,3 +56,8 @@ class NotYourCurriculum(InvalidInput):
 class OfferClosed(Conflict):
     code = "offer_closed"
     message = "The offer is no longer pending."
+
+
+class OfferStale(Conflict):
+    code = "offer_stale"
+    message = "A curriculum of this offer changed or left the market since the offer was made."

@@ -176,6 +176,9 @@ class BarterOffer(models.Model):
         PromptCurriculumVault, related_name="barters_targeting", on_delete=models.CASCADE
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Each curriculum's ``curriculum_state_marker`` when the offer was made: accept re-checks it.
+    offered_state = models.CharField(max_length=64, default="", editable=False)
+    target_state = models.CharField(max_length=64, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,8 +1,11 @@
 """Writes of mentorship and the curriculum market. Keyword-only, one transaction each; each
 docstring states the rule it enforces. They never see a request."""
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
@@ -12,7 +15,7 @@ from core.events import event_emit
 from core.exceptions import NotFound
 from core.models import Assistant, Prompt, PromptLicence, Ritual
 from core.services import codex_clauses_validate, licences_grant
-from economy.exceptions import AlreadyOwned, CannotBuyOwn, ListingInactive
+from economy.exceptions import AlreadyOwned, CannotBuyOwn, ListingInactive, PriceChanged
 from economy.models import LedgerEntry
 from economy.money import format_cents
 from economy.services import assistant_pay
@@ -26,6 +29,7 @@ from .exceptions import (
     NotAMentor,
     NotYourCurriculum,
     OfferClosed,
+    OfferStale,
     PromptNotOffered,
     PromptNotOwn,
     RitualNotOwn,
@@ -402,15 +406,27 @@ def _curriculum_adopt(
     return True
 
 
+@dataclass
+class CurriculumSale:
+    """What ``curriculum_buy`` did, read inside its transaction."""
+
+    entry: LedgerEntry | None
+    price_cents: int
+    buyer_balance_cents: int
+
+
 @transaction.atomic
-def curriculum_buy(*, curriculum: PromptCurriculumVault, buyer: Assistant) -> LedgerEntry:
+def curriculum_buy(
+    *, curriculum: PromptCurriculumVault, buyer: Assistant, expected_price: int | None = None
+) -> CurriculumSale:
     """Buy a curriculum: a ``curriculum_purchase`` ledger entry buyer → curator for its cost,
     an adoption and licences to its step prompts, all or nothing. Conflicts: inactive
-    (``listing_inactive``), adopted before (``already_owned``), too poor
+    (``listing_inactive``), a pinned ``expected_price`` other than the cost now
+    (``price_changed``, nothing charged), adopted before (``already_owned``), too poor
     (``insufficient_funds``, nothing changes); buying from your own user is a 400.
 
     The curriculum row is locked and re-read, so a concurrent delist or reprice by its curator
-    is either seen here or waits for the purchase."""
+    is either seen here or waits for the purchase; the price answered is the locked row's."""
     curriculum = (
         PromptCurriculumVault.objects.select_for_update(of=("self",))
         .select_related("curator")
@@ -420,11 +436,13 @@ def curriculum_buy(*, curriculum: PromptCurriculumVault, buyer: Assistant) -> Le
         raise CannotBuyOwn("An assistant cannot buy its own user's curriculum.")
     if not curriculum.is_active:
         raise ListingInactive("The curriculum is not on the market.")
+    if expected_price is not None and expected_price != curriculum.token_cost_cents:
+        raise PriceChanged(field="expected_price")
     if not _curriculum_adopt(
         curriculum=curriculum, assistant=buyer, source=CurriculumAdoption.Source.PURCHASE
     ):
         raise AlreadyOwned("The assistant has already adopted this curriculum.")
-    entry = assistant_pay(
+    transfer = assistant_pay(
         payer=buyer,
         payee_id=curriculum.curator_id,
         amount_cents=curriculum.token_cost_cents,
@@ -441,7 +459,11 @@ def curriculum_buy(*, curriculum: PromptCurriculumVault, buyer: Assistant) -> Le
         },
         recipients=[curriculum.curator.owner_id, buyer.owner_id],
     )
-    return entry
+    return CurriculumSale(
+        entry=transfer.entry,
+        price_cents=curriculum.token_cost_cents,
+        buyer_balance_cents=transfer.payer_balance_cents,
+    )
 
 
 @transaction.atomic
@@ -488,6 +510,19 @@ def curriculum_clone(
     return clone
 
 
+def curriculum_state_marker(curriculum: PromptCurriculumVault) -> str:
+    """SHA-256 of what a barter swaps: cost, activity, alignment and the exported snapshot (its
+    bundles, rituals and prompt steps, rebuilt on every change). Equal markers: same deal."""
+    state = {
+        "token_cost_cents": curriculum.token_cost_cents,
+        "is_active": curriculum.is_active,
+        "codex_alignment": curriculum.codex_alignment,
+        "exported_json": curriculum.exported_json,
+    }
+    raw = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
 @transaction.atomic
 def barter_offer_create(
     *,
@@ -495,17 +530,24 @@ def barter_offer_create(
     offerer: Assistant,
     offered_curriculum: PromptCurriculumVault,
 ) -> BarterOffer:
-    """Offer one's own curriculum in exchange for another user's active curriculum."""
+    """Offer one's own curriculum in exchange for another user's active curriculum. The offer
+    records both curricula's ``curriculum_state_marker`` (accept re-checks them)."""
     if offered_curriculum.curator_id != offerer.pk:
         raise NotYourCurriculum(field="offered_curriculum")
     if target_curriculum.curator.owner_id == offerer.owner_id:
         raise CannotBarterOwn()
     if not target_curriculum.is_active:
         raise ListingInactive("The curriculum is not on the market.")
+    if not offered_curriculum.is_active:  # it could never be accepted (offer_stale)
+        raise ListingInactive(
+            "The offered curriculum is not on the market.", field="offered_curriculum"
+        )
     offer = BarterOffer.objects.create(
         offerer=offerer,
         offered_curriculum=offered_curriculum,
         target_curriculum=target_curriculum,
+        offered_state=curriculum_state_marker(offered_curriculum),
+        target_state=curriculum_state_marker(target_curriculum),
     )
     _barter_event_emit(offer=offer, type="barter.offered")
     return offer
@@ -543,15 +585,32 @@ def _barter_close(*, offer: BarterOffer, status: str) -> None:
 @transaction.atomic
 def barter_offer_accept(*, offer: BarterOffer) -> BarterOffer:
     """Accept a pending offer: the offerer adopts the target curriculum and the target's
-    curator adopts the offered one, in the transaction that closes the offer."""
+    curator adopts the offered one, in the transaction that closes the offer.
+
+    Both curricula are locked (in id order, so crossing offers queue instead of deadlocking)
+    and must be active and unchanged since the offer (their ``curriculum_state_marker``):
+    409 ``offer_stale`` otherwise, and the offer stays pending (the close rolls back)."""
     _barter_close(offer=offer, status=BarterOffer.Status.ACCEPTED)
+    ids = sorted({offer.offered_curriculum_id, offer.target_curriculum_id})
+    locked = {
+        c.pk: c
+        for c in PromptCurriculumVault.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    offered = locked[offer.offered_curriculum_id]
+    target = locked[offer.target_curriculum_id]
+    # Both were active at offer time and the marker covers is_active: inactive now is changed.
+    if (curriculum_state_marker(offered), curriculum_state_marker(target)) != (
+        offer.offered_state,
+        offer.target_state,
+    ):
+        raise OfferStale()
     _curriculum_adopt(
-        curriculum=offer.target_curriculum,
+        curriculum=target,
         assistant=offer.offerer,
         source=CurriculumAdoption.Source.BARTER,
     )
     _curriculum_adopt(
-        curriculum=offer.offered_curriculum,
+        curriculum=offered,
         assistant=offer.target_curriculum.curator,
         source=CurriculumAdoption.Source.BARTER,
     )

@@ -1,11 +1,13 @@
 import math
 
 import django_filters
+from django.db.models import Q
 
 from api.core.filters import filter_json_list_contains
 from api.filters import BoundedNumberFilter, IdFilter
-from core.models import Prompt
-from economy.models import AssistantPromptTrustMap, LedgerEntry, PromptTokenListing
+from core.exceptions import NotYourAssistant
+from core.models import Assistant, Prompt
+from economy.models import AssistantPromptTrustMap, LedgerEntry, PromptTokenListing, Purchase
 
 
 class ListingFilter(django_filters.FilterSet):
@@ -66,3 +68,35 @@ class LedgerFilter(django_filters.FilterSet):
     class Meta:
         model = LedgerEntry
         fields = ["kind"]
+
+
+class PurchaseFilter(django_filters.FilterSet):
+    """``role`` is applied by the view (it picks the rows the caller may see); ``assistant``
+    narrows to one of the caller's assistants (403 ``not_your_assistant`` for another's)."""
+
+    role = django_filters.ChoiceFilter(
+        choices=[("buyer", "buyer"), ("seller", "seller")],
+        method="filter_role",
+        help_text="`buyer`: what your assistants bought; `seller`: what they sold; both if absent.",
+    )
+    assistant = IdFilter(method="filter_assistant", help_text="One of your assistants' id.")
+    state = django_filters.ChoiceFilter(choices=Purchase.State.choices)
+
+    class Meta:
+        model = Purchase
+        fields = ["role", "assistant", "state"]
+
+    def filter_role(self, queryset, name, value):
+        return queryset  # the view's queryset already holds only this role's rows
+
+    def filter_assistant(self, queryset, name, value):
+        owner_id = Assistant.objects.filter(pk=value).values_list("owner_id", flat=True).first()
+        user = self.request.user
+        if owner_id is not None and not user.is_staff and owner_id != user.pk:
+            raise NotYourAssistant(field="assistant")
+        role = self.data.get("role")
+        if role == "buyer":
+            return queryset.filter(buyer_id=value)
+        if role == "seller":
+            return queryset.filter(seller_id=value)
+        return queryset.filter(Q(buyer_id=value) | Q(seller_id=value))

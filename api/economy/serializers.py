@@ -22,6 +22,7 @@ from economy.models import (
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
+    Purchase,
     Wallet,
 )
 from economy.money import format_cents
@@ -235,18 +236,80 @@ class ListingCreateSerializer(ListingUpdateSerializer):
 
 class BuySerializer(serializers.Serializer):
     buyer = ActingAssistantField()
-
-
-class PurchaseSerializer(serializers.Serializer):
-    listing = serializers.IntegerField(source="listing.pk")
-    prompt = serializers.IntegerField(source="listing.prompt_id")
-    buyer = serializers.IntegerField(source="buyer.pk")
-    price = MoneyField(source="price_cents")
-    licence = serializers.IntegerField(source="licence.pk")
-    ledger_entry = serializers.IntegerField(
-        source="ledger_entry.pk", allow_null=True, help_text="Null for a free listing."
+    expected_price = MoneyField(
+        required=False,
+        help_text="Pin the price you saw: 409 `price_changed` (nothing charged) if it differs.",
     )
-    buyer_balance = MoneyField(help_text="The buyer's balance after the purchase.")
+    expected_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Pin the version number you saw: 409 `version_changed` if a newer one exists.",
+    )
+
+
+class PurchaseSerializer(serializers.ModelSerializer):
+    """A sale of a listing's prompt: the ``version`` sold with its ``content_hash``, the price,
+    the licence it gave and, once refunded, the refund."""
+
+    price = MoneyField(source="price_cents", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    content_hash = serializers.CharField(source="version.content_hash", read_only=True)
+    refund_amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Purchase
+        fields = [
+            "id",
+            "listing",
+            "prompt",
+            "buyer",
+            "seller",
+            "version",
+            "content_hash",
+            "price",
+            "licence",
+            "ledger_entry",
+            "state",
+            "created_at",
+            "refunded_at",
+            "refund_amount",
+            "refund_entry",
+            "refund_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "10.00"})
+    def get_refund_amount(self, obj: Purchase) -> str | None:
+        """What the refund returned (the price paid); null until refunded."""
+        if obj.state != Purchase.State.REFUNDED:
+            return None
+        return MoneyField().to_representation(obj.price_cents)
+
+
+class BuyResultSerializer(PurchaseSerializer):
+    """The purchase as the buy's transaction made it, and the buyer's balance it left."""
+
+    buyer_balance = MoneyField(read_only=True, help_text="The buyer's balance after the purchase.")
+
+    class Meta(PurchaseSerializer.Meta):
+        fields = [*PurchaseSerializer.Meta.fields, "buyer_balance"]
+        read_only_fields = fields
+
+
+class RefundSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RefundResultSerializer(PurchaseSerializer):
+    """The refunded purchase and both balances the refund left, read inside its transaction."""
+
+    buyer_balance = MoneyField(read_only=True, help_text="The buyer's balance after the refund.")
+    seller_balance = MoneyField(read_only=True, help_text="The seller's balance after the refund.")
+
+    class Meta(PurchaseSerializer.Meta):
+        fields = [*PurchaseSerializer.Meta.fields, "buyer_balance", "seller_balance"]
+        read_only_fields = fields
 
 
 class AssistantActionSerializer(serializers.Serializer):

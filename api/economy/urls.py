@@ -4,6 +4,7 @@ from api.viewsets import ID_REGEX
 
 from .views.licences import AssistantLicencesViewSet
 from .views.market import MarketPromptViewSet
+from .views.purchases import PurchaseViewSet
 from .views.reputation import PromptRatingsViewSet, PromptReputationViewSet
 from .views.trust import AssistantTrustViewSet
 from .views.vaults import VaultViewSet
@@ -32,6 +33,7 @@ router.register(
     rf"prompts/(?P<prompt_pk>{ID_REGEX})/ratings", PromptRatingsViewSet, basename="prompts-ratings"
 )
 router.register("market/prompts", MarketPromptViewSet, basename="market-prompts")
+router.register("market/purchases", PurchaseViewSet, basename="market-purchases")
 router.register("vaults", VaultViewSet, basename="vaults")
 
 urlpatterns = router.urls

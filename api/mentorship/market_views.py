@@ -176,7 +176,11 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
             400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES),
             403: error_response("not_your_assistant"),
             409: error_response(
-                "insufficient_funds", "already_owned", "listing_inactive", *IDEMPOTENCY_409_CODES
+                "insufficient_funds",
+                "already_owned",
+                "listing_inactive",
+                "price_changed",
+                *IDEMPOTENCY_409_CODES,
             ),
         },
     )
@@ -186,17 +190,20 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
         """``buyer`` (yours) buys the curriculum: a curriculum_purchase ledger entry to the
         curator, an adoption and licences to the curator's step prompts. Send an
         ``Idempotency-Key`` to retry safely: a replay answers the first response, charging
-        nothing."""
+        nothing. Pin ``expected_price`` to pay only what you saw (409 ``price_changed``). The
+        answer states the price charged and the balance left, as the transaction made them."""
         curriculum = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         buyer = serializer.validated_data["buyer"]
-        entry = services.curriculum_buy(curriculum=curriculum, buyer=buyer)
+        sale = services.curriculum_buy(curriculum=curriculum, **serializer.validated_data)
         data = {
             "curriculum": curriculum.pk,
             "buyer": buyer.pk,
-            "amount": curriculum.token_cost_cents,
-            "ledger_entry": entry.pk,
+            "amount": sale.price_cents,
+            "price": sale.price_cents,
+            "buyer_balance": sale.buyer_balance_cents,
+            "ledger_entry": sale.entry.pk if sale.entry else None,
         }
         return Response(CurriculumPurchaseSerializer(data).data, status=status.HTTP_201_CREATED)
 
@@ -266,11 +273,21 @@ class BarterOfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
 
     @extend_schema(
         request=None,
-        responses={200: BarterOfferSerializer, 403: error_response("not_owner"), 409: CLOSED},
+        responses={
+            200: BarterOfferSerializer,
+            403: error_response("not_owner"),
+            409: error_response(
+                "offer_closed",
+                "offer_stale",
+                description="Not pending, or a curriculum changed or left the market.",
+            ),
+        },
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        """The target curator's user accepts: both sides adopt each other's curriculum."""
+        """The target curator's user accepts: both sides adopt each other's curriculum. Both
+        curricula must be active and as they were when the offer was made (409 ``offer_stale``
+        otherwise; the offer stays pending, to decline or cancel)."""
         return self._decide(
             request, services.barter_offer_accept, lambda o: o.target_curriculum.curator.owner_id
         )

@@ -263,12 +263,18 @@ class PromptCurriculumVaultUpdateSerializer(PromptCurriculumVaultSerializer):
 
 class CurriculumBuySerializer(serializers.Serializer):
     buyer = ActingAssistantField()
+    expected_price = MoneyField(
+        required=False,
+        help_text="Pin the price you saw: 409 `price_changed` (nothing charged) if it differs.",
+    )
 
 
 class CurriculumPurchaseSerializer(serializers.Serializer):
     curriculum = serializers.IntegerField()
     buyer = serializers.IntegerField()
-    amount = MoneyField(help_text="Tokens paid.")
+    amount = MoneyField(help_text="Tokens paid (the same as `price`; kept for older clients).")
+    price = MoneyField(help_text="The price charged, read under the curriculum's lock.")
+    buyer_balance = MoneyField(help_text="The buyer's balance after the purchase.")
     ledger_entry = serializers.IntegerField(
         allow_null=True, help_text="The curriculum_purchase entry; null when it was free."
     )

@@ -248,6 +248,11 @@ DRF_STANDARDIZED_ERRORS = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "MythOS prompt economy API",
+    # Two models call their states "state": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LicenceStateEnum": "core.models.PromptLicence.State",
+        "PurchaseStateEnum": "economy.models.Purchase.State",
+    },
     "DESCRIPTION": (
         "Prompts earn reputation and trade on a token marketplace; assistants keep trust maps, "
         "mentor each other, trade curricula and run reflective training chains.\n\n"
@@ -290,6 +295,8 @@ IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 # A key still in progress after this long belongs to a request killed with its worker: a retry
 # takes it over. Must exceed the longest a request may run (GUNICORN_TIMEOUT, 30 s).
 IDEMPOTENCY_STALE_SECONDS = int(env("IDEMPOTENCY_STALE_SECONDS", "60") or 60)
+# A buyer may refund a purchase it has not used for this long (SPEC 7); sellers at any time.
+REFUND_WINDOW_HOURS = int(env("REFUND_WINDOW_HOURS", "24") or 24)
 
 # /metrics: open while DEBUG is on; otherwise served only with "Authorization: Bearer <token>",
 # and not at all (404) without a token.

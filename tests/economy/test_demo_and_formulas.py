@@ -10,6 +10,7 @@ from economy.models import (
     PromptMarketplaceVault,
     PromptReputationScore,
     PromptTokenListing,
+    Purchase,
 )
 from tests.economy.helpers import assert_ledger_invariants
 
@@ -32,6 +33,7 @@ def test_demo_seed_is_idempotent(settings):
                 PromptReputationScore,
                 AssistantPromptTrustMap,
                 PromptMarketplaceVault,
+                Purchase,
             )
         )
 
@@ -45,4 +47,7 @@ def test_demo_seed_is_idempotent(settings):
     assert first[4] == 1
     assert first[5] == 1
     assert AssistantPromptTrustMap.objects.get().observation_count == 1
+    refunded = Purchase.objects.get(state="refunded")
+    assert refunded.refund_entry.amount_cents == refunded.price_cents > 0
+    assert Purchase.objects.filter(state="completed").exists()
     assert_ledger_invariants()

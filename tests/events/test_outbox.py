@@ -8,6 +8,7 @@ from django.db import transaction
 
 from core.events import CATALOGUE, event_data_validate, event_emit
 from core.models import Event, EventRecipient, PromptLicence
+from economy.models import Wallet
 from mentorship.models import BarterOffer, PromptMentorshipLog
 from tests.conftest import count_queries, error_codes
 from tests.economy.factories import LicenceFactory, ListingFactory
@@ -43,6 +44,7 @@ def test_purchase_completed(other_client, assistant, other_assistant):
     event, users = only_event("purchase.completed")
     licence = PromptLicence.objects.get(assistant=other_assistant)
     assert event.data == {
+        "purchase": r.json()["id"],
         "listing": listing.pk,
         "prompt": listing.prompt_id,
         "buyer": other_assistant.pk,
@@ -52,6 +54,40 @@ def test_purchase_completed(other_client, assistant, other_assistant):
     }
     assert users == {assistant.owner_id, other_assistant.owner_id}
     assert "body" not in event.data
+
+
+def test_purchase_refunded(owner_client, other_client, assistant, other_assistant):
+    listing = ListingFactory(prompt=PromptFactory(author=assistant), token_cost_cents=250)
+    r = post(
+        other_client, f"/api/v1/market/prompts/{listing.pk}/buy/", {"buyer": other_assistant.pk}
+    )
+    purchase = r.json()["id"]
+    r = post(owner_client, f"/api/v1/market/purchases/{purchase}/refund/", {"reason": "sorry"})
+    assert r.status_code == 200, r.content
+    event, users = only_event("purchase.refunded")
+    assert event.data == {
+        "purchase": purchase,
+        "listing": listing.pk,
+        "prompt": listing.prompt_id,
+        "buyer": other_assistant.pk,
+        "seller": assistant.pk,
+        "amount": "2.50",
+    }
+    assert users == {assistant.owner_id, other_assistant.owner_id}
+
+
+def test_a_refund_that_fails_for_funds_leaves_no_refund_event(
+    owner_client, other_client, assistant, other_assistant
+):
+    listing = ListingFactory(prompt=PromptFactory(author=assistant), token_cost_cents=250)
+    purchase = post(
+        other_client, f"/api/v1/market/prompts/{listing.pk}/buy/", {"buyer": other_assistant.pk}
+    ).json()["id"]
+    Wallet.objects.filter(assistant=assistant).update(balance_cents=0)  # the seller spent it
+    r = post(owner_client, f"/api/v1/market/purchases/{purchase}/refund/", {})
+    assert r.status_code == 409
+    assert error_codes(r) == ["insufficient_funds"]
+    assert not Event.objects.filter(type="purchase.refunded").exists()
 
 
 def test_purchase_that_fails_for_funds_leaves_no_event(other_client, assistant, other_assistant):
@@ -353,7 +389,7 @@ def test_a_service_failing_after_emitting_leaves_no_event(other_client, assistan
     listing = ListingFactory(prompt=PromptFactory(author=assistant), token_cost_cents=100)
     Event.objects.all().delete()  # the listing's own listing.created
     with (
-        mock.patch("economy.services.Purchase", side_effect=RuntimeError("after the event")),
+        mock.patch("economy.services.Sale", side_effect=RuntimeError("after the event")),
         pytest.raises(RuntimeError),
     ):
         post(

@@ -157,6 +157,15 @@ def _assistant_with_prompt(ctx: Ctx):
     return ctx.assistant
 
 
+def _purchase(ctx: Ctx, i: int):
+    """A real sale to the caller's assistant, through the market (a purchase needs its licence,
+    version and ledger entry)."""
+    from economy.services import listing_buy, listing_create
+
+    listing = listing_create(prompt=PromptFactory(), token_cost_cents=100 + i)
+    return listing_buy(listing=listing, buyer=ctx.assistant)
+
+
 def _version(ctx: Ctx, i: int) -> None:
     prompt = ctx.parents[Prompt]
     core_services.prompt_update(prompt=prompt, body=f"{prompt.body} edit {i}")
@@ -184,6 +193,7 @@ BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {
     "prompts-labels-list": _label,
     "assistants-licences-list": _licence,
     "events-list": _event_for_user,
+    "market-purchases-list": _purchase,
 }
 
 

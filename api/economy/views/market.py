@@ -23,18 +23,18 @@ from core import services as core_services
 from core.access import prompts_annotate_body_visible, prompts_visible_to
 from core.selectors import assistants_count
 from economy import selectors, services
-from economy.models import PromptTokenListing, Wallet
+from economy.models import PromptTokenListing
 
 from ..filters import ListingFilter
 from ..serializers import (
     AssistantActionSerializer,
+    BuyResultSerializer,
     BuySerializer,
     ForkSerializer,
     InjectionSerializer,
     ListingCreateSerializer,
     ListingSerializer,
     ListingUpdateSerializer,
-    PurchaseSerializer,
     RatingCreateSerializer,
     RatingSerializer,
 )
@@ -178,27 +178,34 @@ class MarketPromptViewSet(
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
-            201: PurchaseSerializer,
+            201: BuyResultSerializer,
             400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES, description="Bad input."),
             403: error_response("not_your_assistant"),
             409: error_response(
-                "insufficient_funds", "already_owned", "listing_inactive", *IDEMPOTENCY_409_CODES
+                "insufficient_funds",
+                "already_owned",
+                "listing_inactive",
+                "price_changed",
+                "version_changed",
+                *IDEMPOTENCY_409_CODES,
             ),
         },
     )
     @action(detail=True, methods=["post"])
     @idempotent_action(scope="market_prompts_buy")
     def buy(self, request, pk=None):
-        """Buy a licence as ``buyer``: a ledger entry buyer → seller for ``token_cost`` (none when
-        free) and the licence, in one transaction. Send an ``Idempotency-Key`` to retry safely."""
+        """Buy a licence as ``buyer`` at the prompt's newest version: a ledger entry buyer →
+        seller for ``token_cost`` (none when free), the licence and the purchase record, in one
+        transaction. Pin ``expected_price`` / ``expected_version`` to be charged only for what you
+        saw (409 ``price_changed`` / ``version_changed``, nothing charged). The answer is what the
+        transaction did: price, version and content_hash sold, the buyer's balance left. Send an
+        ``Idempotency-Key`` to retry safely."""
         listing = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        purchase = services.listing_buy(listing=listing, **serializer.validated_data)
-        balance = Wallet.objects.values_list("balance_cents", flat=True).get(
-            assistant=purchase.buyer
-        )
-        data = PurchaseSerializer({"buyer_balance": balance, **vars(purchase)}).data
+        sale = services.listing_buy(listing=listing, **serializer.validated_data)
+        setattr(sale.purchase, "buyer_balance", sale.buyer_balance_cents)  # noqa: B010
+        data = BuyResultSerializer(sale.purchase).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

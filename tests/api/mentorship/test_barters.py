@@ -3,6 +3,7 @@
 import pytest
 
 from core.models import PromptLicence
+from mentorship import services
 from mentorship.models import BarterOffer, CurriculumAdoption
 from tests.conftest import assert_list_queries_constant, error_codes
 from tests.factories import AssistantFactory
@@ -27,7 +28,7 @@ def pair(assistant, other_assistant):
 @pytest.fixture
 def offer(pair, other_assistant):
     target, offered = pair
-    return BarterOffer.objects.create(
+    return services.barter_offer_create(
         offerer=other_assistant, offered_curriculum=offered, target_curriculum=target
     )
 
@@ -138,7 +139,7 @@ def test_list_needs_auth(anon_client, offer):
 def test_list_filters_and_queries(owner_client, pair, other_assistant, assistant):
     target, offered = pair
     for _ in range(3):
-        BarterOffer.objects.create(
+        services.barter_offer_create(
             offerer=other_assistant, offered_curriculum=offered, target_curriculum=target
         )
     BarterOffer.objects.filter(pk=BarterOffer.objects.first().pk).update(status="declined")
@@ -188,7 +189,7 @@ def test_cancel_by_the_target_is_403(owner_client, offer):
 def test_decline_and_cancel(owner_client, other_client, offer, pair, other_assistant):
     assert decide(owner_client, offer, "decline").json()["status"] == "declined"
     target, offered = pair
-    second = BarterOffer.objects.create(
+    second = services.barter_offer_create(
         offerer=other_assistant, offered_curriculum=offered, target_curriculum=target
     )
     assert decide(other_client, second, "cancel").json()["status"] == "cancelled"
@@ -212,7 +213,7 @@ def test_anything_but_pending_is_409(owner_client, other_client, offer, first):
 def _race(client_for):
     target_curator, offerer = AssistantFactory(), AssistantFactory()
     target, offered = curriculum_make(target_curator), curriculum_make(offerer)
-    offer = BarterOffer.objects.create(
+    offer = services.barter_offer_create(
         offerer=offerer, offered_curriculum=offered, target_curriculum=target
     )
     accepter, canceller = client_for(target_curator.owner), client_for(offerer.owner)
