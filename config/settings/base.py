@@ -271,6 +271,19 @@ TRUST_EMA_ALPHA = 0.3
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
+# Webhooks (SPEC 8). Retry delays in seconds after each failed attempt (jittered by ±20 %); once
+# they are used up the delivery is failed. An endpoint failing for WEBHOOK_DISABLE_AFTER with no
+# success is disabled. Private, loopback, link-local and metadata targets are refused unless
+# WEBHOOK_ALLOW_PRIVATE_TARGETS; plain http is accepted only to loopback, under DEBUG or
+# WEBHOOK_ALLOW_HTTP_LOOPBACK.
+WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+WEBHOOK_DISABLE_AFTER = timedelta(days=5)
+WEBHOOK_SECRET_ROTATION_GRACE = timedelta(hours=24)
+WEBHOOK_DELIVERY_RETENTION = timedelta(days=30)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
