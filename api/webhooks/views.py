@@ -129,7 +129,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, GenericViewSet):
             return WebhookDelivery.objects.none()
         return (
             WebhookDelivery.objects.filter(endpoint=self._endpoint())
-            .select_related("event")
+            .select_related("event", "endpoint")
             .prefetch_related(
                 Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("id"))
             )
