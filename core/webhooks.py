@@ -55,11 +55,9 @@ def webhook_secret_generate() -> str:
 
 def address_is_forbidden(address: str) -> bool:
     """Private, loopback, link-local (169.254.169.254, the cloud metadata address, among them),
-    multicast, reserved, unspecified and every other non-global range, also when written as an
-    IPv4-mapped IPv6 address."""
+    multicast, reserved, unspecified and every other non-global range (IPv4-mapped IPv6
+    addresses, ``::ffff:0:0/96``, are never global, so none gets through)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_link_local
 
 

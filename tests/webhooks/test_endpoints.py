@@ -162,6 +162,14 @@ def test_http_to_loopback_is_accepted_when_allowed(owner_client, settings):
     assert create(owner_client, url="http://[::1]:9/hook").status_code == 201
 
 
+def test_plain_http_stays_refused_off_loopback_when_allowed(owner_client, settings):
+    settings.WEBHOOK_ALLOW_HTTP_LOOPBACK = True
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    for url in ("http://93.184.215.14/hook", "http://10.0.0.1/hook"):
+        assert error_codes(create(owner_client, url=url)) == ["webhook_url_insecure"], url
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_http_to_loopback_is_accepted_under_debug(owner_client, settings):
     settings.DEBUG = True
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
