@@ -7,6 +7,7 @@ v1 = [
     path("", include("api.economy.urls")),
     path("", include("api.mentorship.urls")),
     path("", include("api.training.urls")),
+    path("", include("api.events.urls")),
     path("", include("api.webhooks.urls")),
 ]
 

@@ -2,7 +2,9 @@
 
 - ``GUNICORN_BIND`` (default ``0.0.0.0:$PORT``, PORT defaulting to 8000): where to listen.
 - ``WEB_CONCURRENCY``: worker processes (default ``2 * cores + 1``).
-- ``GUNICORN_THREADS``: threads per worker (default 2; each thread keeps its own DB connection).
+- ``GUNICORN_WORKER_CLASS``: ``uvicorn_worker.UvicornWorker`` (ASGI, the default: an open event
+  stream holds no thread) or ``gthread`` (WSGI; event streams then each hold a thread).
+- ``GUNICORN_THREADS``: threads per worker for ``gthread`` (default 2).
 - ``GUNICORN_TIMEOUT``: seconds a request may take before its worker is restarted (default 30).
 - ``FORWARDED_ALLOW_IPS``: the load balancer addresses trusted for ``X-Forwarded-*``.
 - ``GUNICORN_ACCESS_LOG`` / ``GUNICORN_ERROR_LOG``: file paths, ``-`` (stdout/stderr) by default.
@@ -31,14 +33,16 @@ def _env_int(name: str, default: int) -> int:
     return value
 
 
-wsgi_app = "config.wsgi:application"
+worker_class = _env("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
+# ASGI under uvicorn workers: Django runs the sync views in threads and the event stream on the
+# event loop, so thousands of open streams cost a few coroutines, not a worker each.
+wsgi_app = "config.asgi:application" if "uvicorn" in worker_class else "config.wsgi:application"
 raw_env = [f"DJANGO_SETTINGS_MODULE={_env('DJANGO_SETTINGS_MODULE', 'config.settings.production')}"]
 
 bind = [
     addr.strip() for addr in _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}").split(",")
 ]
 workers = _env_int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
-worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
 threads = _env_int("GUNICORN_THREADS", 2)
 
 # A request that runs longer than this is killed with its worker; load balancers usually give

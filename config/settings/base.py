@@ -262,6 +262,14 @@ SPECTACULAR_SETTINGS = {
 API_COUNT_CACHE_SECONDS = int(env("API_COUNT_CACHE_SECONDS", "10") or 0)
 API_COUNT_CACHE_MIN_ROWS = int(env("API_COUNT_CACHE_MIN_ROWS", "1000") or 0)
 
+# --- Events (docs/events.md) ---------------------------------------------------------------------
+# How a process's stream hub hears of commits in other processes: "auto" is LISTEN/NOTIFY on
+# PostgreSQL, else Redis pub/sub when REDIS_URL is set, else a poll of the newest event id.
+EVENTS_BUS = env("EVENTS_BUS", "auto") or "auto"
+EVENTS_POLL_SECONDS = float(env("EVENTS_POLL_SECONDS", "0.5") or 0.5)
+EVENTS_HEARTBEAT_SECONDS = float(env("EVENTS_HEARTBEAT_SECONDS", "15") or 15)
+EVENTS_RETRY_MILLISECONDS = int(env("EVENTS_RETRY_MILLISECONDS", "3000") or 3000)
+
 # --- Domain settings ------------------------------------------------------------------------------
 TOKEN_GRANT: str = env("TOKEN_GRANT", "100.00") or "100.00"
 REPUTATION_WEIGHTS = {"ritual_effectiveness": 0.5, "assistant_approval": 0.5}

@@ -22,8 +22,9 @@ if not env("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site answers to")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
-# Keep database connections open between requests (each worker thread holds one).
-DATABASES["default"]["CONN_MAX_AGE"] = int(env("CONN_MAX_AGE", "60") or 0)
+# Under ASGI (the default uvicorn workers) each request runs in a fresh thread, so a connection
+# kept past its request would never be reused and would leak: 0 unless you serve WSGI (gthread).
+DATABASES["default"]["CONN_MAX_AGE"] = int(env("CONN_MAX_AGE", "0") or 0)
 
 STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 
