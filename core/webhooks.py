@@ -58,6 +58,11 @@ def address_is_forbidden(address: str) -> bool:
     multicast, reserved, unspecified and every other non-global range (IPv4-mapped IPv6
     addresses, ``::ffff:0:0/96``, are never global, so none gets through)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        # 6to4 and Teredo addresses carry an IPv4 address a relay may route to: check it too.
+        inner = [ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if any(v4 is not None and address_is_forbidden(str(v4)) for v4 in inner):
+            return True
     return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_link_local
 
 

@@ -205,6 +205,8 @@ def test_http_to_loopback_needs_private_targets_too(owner_client, settings):
         "[ff02::1]",
         "[::ffff:10.0.0.1]",
         "[::ffff:169.254.169.254]",
+        "[2002:a00:1::]",  # 6to4 of 10.0.0.1
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
     ],
 )
 def test_forbidden_addresses_are_refused(owner_client, host):
