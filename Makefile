@@ -42,7 +42,7 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload --reload-dir . --timeout-graceful-shutdown 3
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload $(foreach d,api config core economy mentorship training,--reload-dir $(d)) --timeout-graceful-shutdown 3
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
@@ -92,6 +92,7 @@ clients: install node_modules/.installed
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/streams.py $(BENCH_STREAMS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

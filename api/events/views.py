@@ -2,10 +2,12 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import django_filters
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +20,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from api.filters import MAX_ID, IdFilter
 from api.pagination import AscendingCursorPagination
-from core.events import CATALOGUE, Delivery, event_backlog, events_of
+from core.events import CATALOGUE, Delivery, event_backlog, event_last_id, events_of
 
 from .hub import Subscriber, hub
 from .serializers import EVENT_LIST_SCHEMA, EventSerializer
@@ -83,15 +85,17 @@ async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[str]
     subscriber = events.subscribe(user_id)
     heartbeat = float(settings.EVENTS_HEARTBEAT_SECONDS)
     try:
-        yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
         last = events.position if after is None else after
+        backlog = await events.db(event_backlog, user_id=user_id, after=last)
+        # Sent once subscribed and the first backlog page is read: from here on nothing is missed.
+        yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
         while True:  # the backlog, in pages
-            backlog = await events.db(event_backlog, user_id=user_id, after=last)
             for delivery in backlog:
                 yield sse_message(delivery)
                 last = delivery.id
             if len(backlog) < 1000:
                 break
+            backlog = await events.db(event_backlog, user_id=user_id, after=last)
         while True:
             try:
                 item = await asyncio.wait_for(_next(subscriber), timeout=heartbeat)
@@ -106,6 +110,17 @@ async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[str]
             last = item.id
     finally:
         events.unsubscribe(subscriber)
+
+
+def event_stream_once(*, user_id: int, after: int | None) -> Iterator[str]:
+    """Under WSGI (a sync worker per open request) the stream is not held open: it sends what
+    is there after ``after`` and ends, and the client reconnects after ``retry`` with its
+    Last-Event-ID, which makes it a long poll that never loses an event."""
+    yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
+    for delivery in event_backlog(
+        user_id=user_id, after=event_last_id() if after is None else after
+    ):
+        yield sse_message(delivery)
 
 
 async def _next(subscriber: Subscriber) -> Delivery | None:
@@ -153,13 +168,15 @@ class EventStreamView(APIView):
     def get(self, request):
         after = self._last_event_id(request)
         user_id = request.user.pk
-        if not connection.in_atomic_block:
+        if isinstance(request._request, ASGIRequest) and not connection.in_atomic_block:
             # The stream may stay open for hours: give its database connection back now (the
             # hub reads for every stream on its own one).
             connection.close()
-        response = StreamingHttpResponse(
-            event_stream(user_id=user_id, after=after), content_type="text/event-stream"
-        )
+        if isinstance(request._request, ASGIRequest):
+            body: Any = event_stream(user_id=user_id, after=after)
+        else:
+            body = event_stream_once(user_id=user_id, after=after)
+        response = StreamingHttpResponse(body, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
         return response

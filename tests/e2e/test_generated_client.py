@@ -244,6 +244,20 @@ def create_and_step_chain(flow: Flow) -> None:
     assert after.current_step == 1
 
 
+def read_the_sellers_feed(flow: Flow) -> None:
+    """The seller (alice) reads her events: the sale, typed by the generated client per type."""
+    sale = flow.api.package.models.EventsListTypeItem("purchase.completed")
+    page = flow.api.call("events_list", token=flow.state["alice_token"], type_=[sale])
+    [event] = page.results
+    assert type(event).__name__ == "PurchaseCompletedEvent"
+    assert event.data.listing == flow.state["listing"]
+    assert event.data.buyer == flow.state["bob_assistant"]
+    assert event.data.price == "12.50"
+    later = flow.api.call("events_list", token=flow.state["alice_token"], after=event.id)
+    assert all(e.id > event.id for e in later.results)
+    assert "PurchaseCompletedEvent" not in {type(e).__name__ for e in later.results}
+
+
 # Each step names the operations it needs. Every step is required: an operation missing from the
 # schema fails the test (a new step whose operations are still being built can be added to FLOW
 # before it is added to REQUIRED).
@@ -254,6 +268,7 @@ FLOW: list[tuple[Callable[[Flow], None], tuple[str, ...]]] = [
     (buy_with_second_user, ("market_prompts_buy",)),
     (rate, ("prompts_rate", "prompts_reputation")),
     (create_and_step_chain, ("train_chains_create", "train_chains_step", "train_chains_retrieve")),
+    (read_the_sellers_feed, ("events_list",)),
 ]
 REQUIRED = {step.__name__ for step, _ in FLOW}
 

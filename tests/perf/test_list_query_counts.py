@@ -156,7 +156,15 @@ def _assistant_with_prompt(ctx: Ctx):
 
 
 # Lists whose rows the generic builder can't make (domain rules): name -> maker(ctx, i).
-BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {}
+def _event_for_user(ctx: Ctx, i: int):
+    from core.events import event_emit
+
+    return event_emit(
+        type="chain.completed", data={"chain": 1, "steps": i}, recipients=[ctx.user.pk]
+    )
+
+
+BUILDERS: dict[str, Callable[[Ctx, int], Any]] = {"events-list": _event_for_user}
 
 
 def _model_of(route: ListRoute) -> type[models.Model]:
