@@ -131,7 +131,7 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "prompt.label_moved",
             "A label of a prompt was moved to a version, or removed (version null).",
-            "the author's owner",
+            "the author's owner and the holders of an active licence to the prompt",
             {
                 "prompt": _id("The prompt."),
                 "label": Field("str", "The label's name."),

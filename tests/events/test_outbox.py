@@ -472,3 +472,60 @@ def test_the_catalogue_has_every_spec_type():
     assert set(CATALOGUE) == spec_types
     for spec in CATALOGUE.values():
         assert "body" not in spec.fields
+
+
+# --- versions and labels ----------------------------------------------------------------------
+
+
+def test_prompt_version_created_reaches_the_author_and_licence_holders(
+    owner_client, assistant, other_assistant
+):
+    prompt = PromptFactory(author=assistant)
+    LicenceFactory(assistant=other_assistant, prompt=prompt)
+    bystander = AssistantFactory()
+    r = owner_client.patch(f"/api/v1/prompts/{prompt.pk}/", {"body": "new words"}, format="json")
+    assert r.status_code == 200, r.content
+    event, users = only_event("prompt.version_created")
+    prompt.refresh_from_db()
+    assert event.data == {
+        "prompt": prompt.pk,
+        "version": 2,
+        "author": assistant.pk,
+        "content_hash": prompt.content_hash,
+    }
+    assert users == {assistant.owner_id, other_assistant.owner_id}
+    assert bystander.owner_id not in users
+    assert "body" not in event.data
+
+
+def test_a_metadata_edit_makes_no_version_event(owner_client, assistant):
+    prompt = PromptFactory(author=assistant)
+    r = owner_client.patch(f"/api/v1/prompts/{prompt.pk}/", {"is_public": False}, format="json")
+    assert r.status_code == 200, r.content
+    assert not Event.objects.filter(type="prompt.version_created").exists()
+
+
+def test_prompt_label_moved_and_removed(owner_client, assistant, other_assistant):
+    prompt = PromptFactory(author=assistant)
+    LicenceFactory(assistant=other_assistant, prompt=prompt)
+    url = f"/api/v1/prompts/{prompt.pk}/labels/live/"
+    r = owner_client.put(url, {"version": 1}, format="json")
+    assert r.status_code in (200, 201), r.content
+    event, users = only_event("prompt.label_moved")
+    assert event.data == {
+        "prompt": prompt.pk,
+        "label": "live",
+        "version": 1,
+        "author": assistant.pk,
+    }
+    assert users == {assistant.owner_id, other_assistant.owner_id}
+    assert owner_client.delete(url).status_code == 204
+    removed = Event.objects.filter(type="prompt.label_moved").order_by("-id").first()
+    assert removed.data["version"] is None
+
+
+def test_a_label_on_an_unknown_version_leaves_no_event(owner_client, assistant):
+    prompt = PromptFactory(author=assistant)
+    r = owner_client.put(f"/api/v1/prompts/{prompt.pk}/labels/live/", {"version": 9}, format="json")
+    assert r.status_code == 400
+    assert not Event.objects.filter(type="prompt.label_moved").exists()
