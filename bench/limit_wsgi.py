@@ -490,9 +490,8 @@ def _version(body: dict, field: str) -> int | None:
     if field not in body:
         return None
     value = body[field]
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        value = int(value)
-    elif isinstance(value, float) and value.is_integer():
+    numeric_text = isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+    if numeric_text or (isinstance(value, float) and value.is_integer()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise Refused(400, "invalid", "A valid integer is required.", field)
