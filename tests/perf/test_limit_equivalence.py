@@ -483,3 +483,38 @@ def test_the_limit_rates_like_the_api_when_one_rater_rates_twice_at_once():
         assert cursor.fetchone()[0] == 1
         cursor.execute("SELECT rating_count FROM core_prompt WHERE id = %s", [prompt])
         assert cursor.fetchone()[0] == 1
+
+
+@committed
+def test_the_limits_writes_notify_each_event_as_core_events_does(limit):
+    """The stream listeners hear of every event the limit writes (one NOTIFY per event id on
+    core.events' channel, sent at commit), as they do of the API's."""
+    from core.events import EVENTS_CHANNEL
+
+    w = world()
+    token = w["tokens"]["buyer"]
+    with psycopg.connect(limit.dsn, autocommit=True) as listener:
+        listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+        before = connection.cursor()
+        before.execute("SELECT COALESCE(MAX(id), 0) FROM core_event")
+        last = before.fetchone()[0]
+        assert (
+            call_limit(
+                limit,
+                "POST",
+                f"/api/v1/market/prompts/{w['paid']}/buy/",
+                {"buyer": w["buyer"]},
+                token,
+            )[0]
+            == 201
+        )
+        assert (
+            call_limit(limit, "POST", f"/api/v1/train/chains/{w['chain']}/step/", _step(), token)[0]
+            == 201
+        )
+        heard = [int(n.payload) for n in listener.notifies(timeout=2, stop_after=3)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, type FROM core_event WHERE id > %s ORDER BY id", [last])
+        written = cursor.fetchall()
+    assert [t for _, t in written] == ["purchase.completed", "chain.stepped", "chain.turn"]
+    assert heard == [i for i, _ in written]
