@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
+from api.permissions import check_acting_assistant
 from core.access import prompts_visible_to
 from core.models import Assistant
 from economy.money import format_cents, to_cents
@@ -75,12 +76,7 @@ class ActingAssistantField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         assistant = super().to_internal_value(data)
-        user = self.context["request"].user
-        if not (user.is_staff or assistant.owner_id == user.id):
-            raise exceptions.PermissionDenied(
-                f"You do not own assistant {assistant.pk}.", "not_your_assistant"
-            )
-        return assistant
+        return check_acting_assistant(self.context["request"].user, assistant)
 
 
 class TagListField(serializers.ListField):

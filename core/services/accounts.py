@@ -4,11 +4,12 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from ..exceptions import (
-    UsernameTaken,
+    Unique,
 )
 from ..models import (
     Assistant,
 )
+from ..unset import UNSET, Unset, given
 
 
 @transaction.atomic
@@ -20,7 +21,7 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
         with transaction.atomic():
             return User.objects.create_user(username=username, password=password, email=email)
     except IntegrityError:  # a concurrent registration claimed the name first
-        raise UsernameTaken(field="username") from None
+        raise Unique(field="username") from None
 
 
 @transaction.atomic
@@ -29,7 +30,11 @@ def assistant_create(*, owner: User, name: str, description: str = "") -> Assist
     return Assistant.objects.create(owner=owner, name=name, description=description)
 
 
-def assistant_update(*, assistant: Assistant, **fields) -> Assistant:
+def assistant_update(
+    *, assistant: Assistant, name: str | Unset = UNSET, description: str | Unset = UNSET
+) -> Assistant:
+    """Rename or redescribe an assistant; only the fields given are written."""
+    fields = given(name=name, description=description)
     for key, value in fields.items():
         setattr(assistant, key, value)
     assistant.save(update_fields=[*fields.keys()])

@@ -20,6 +20,7 @@ from ..models import (
     PromptVersion,
 )
 from ..signals import prompt_changed
+from ..unset import UNSET, Unset, given
 from .codex import codex_clauses_validate
 
 
@@ -74,11 +75,23 @@ PROMPT_TEXT_FIELDS = ("title", "body", "tags", "codex_clauses")
 
 
 @transaction.atomic
-def prompt_update(*, prompt: Prompt, message: str = "", **fields) -> Prompt:
-    """Edit a prompt. A change of body, title, tags or clauses makes the next version (with
+def prompt_update(
+    *,
+    prompt: Prompt,
+    message: str = "",
+    title: str | Unset = UNSET,
+    body: str | Unset = UNSET,
+    tags: Sequence[str] | Unset = UNSET,
+    codex_clauses: Sequence[str] | Unset = UNSET,
+    is_public: bool | Unset = UNSET,
+) -> Prompt:
+    """Edit a prompt; only the fields given are written. A change of body, title, tags or clauses makes the next version (with
     ``message``), under the prompt's row lock so two concurrent edits make two versions; a
     metadata edit (is_public) or the same text makes none. A prompt with an active listing
     cannot be made private (409 ``listed``: its buyers would lose what they paid for)."""
+    fields = given(
+        title=title, body=body, tags=tags, codex_clauses=codex_clauses, is_public=is_public
+    )
     if "codex_clauses" in fields:
         codex_clauses_validate(fields["codex_clauses"])
     for key in ("tags", "codex_clauses"):

@@ -15,6 +15,7 @@ from ..models import (
     RitualStep,
 )
 from ..signals import ritual_changed
+from ..unset import UNSET, Unset, given
 from .codex import codex_clauses_validate
 
 
@@ -55,7 +56,17 @@ def ritual_create(
 
 
 @transaction.atomic
-def ritual_update(*, ritual: Ritual, steps: Sequence[Prompt] | None = None, **fields) -> Ritual:
+def ritual_update(
+    *,
+    ritual: Ritual,
+    steps: Sequence[Prompt] | None = None,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    codex_clauses: Sequence[str] | Unset = UNSET,
+) -> Ritual:
+    """Change a ritual; only the fields given are written. New steps must be prompts the
+    ritual's owner may use."""
+    fields = given(name=name, description=description, codex_clauses=codex_clauses)
     if "codex_clauses" in fields:
         codex_clauses_validate(fields["codex_clauses"])
         fields["codex_clauses"] = list(fields["codex_clauses"])

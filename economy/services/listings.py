@@ -1,17 +1,16 @@
 """Market listings: list, reprice, delist; the prompt's market flags follow in the same transaction."""
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.events import event_emit
 from core.models import Prompt
+from core.unset import UNSET, Unset, given
 
 from ..exceptions import (
     AlreadyListed,
     ListingInactive,
-    PromptNotListable,
+    PromptNotPublic,
 )
 from ..models import (
     PromptTokenListing,
@@ -34,7 +33,7 @@ def listing_create(
         Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("is_public", flat=True)
     )
     if not is_public.first():
-        raise PromptNotListable(field="prompt")
+        raise PromptNotPublic(field="prompt")
     if PromptTokenListing.objects.filter(prompt=prompt, is_active=True).exists():
         raise AlreadyListed()
     try:
@@ -72,11 +71,23 @@ def _prompt_market_state_set(*, prompt: Prompt, active_cost_cents: int | None) -
 
 
 @transaction.atomic
-def listing_update(*, listing: PromptTokenListing, **fields: Any) -> PromptTokenListing:
-    """A seller may change price and scores of an active listing (409 ``listing_inactive``).
+def listing_update(
+    *,
+    listing: PromptTokenListing,
+    token_cost_cents: int | Unset = UNSET,
+    symbolic_tag_weight: float | Unset = UNSET,
+    codex_usage_score: float | Unset = UNSET,
+) -> PromptTokenListing:
+    """A seller may change price and scores of an active listing (409 ``listing_inactive``);
+    only the fields given are written.
 
     One conditional UPDATE on ``is_active``: a listing delisted after the caller read it is
     never repriced, however the two interleave."""
+    fields = given(
+        token_cost_cents=token_cost_cents,
+        symbolic_tag_weight=symbolic_tag_weight,
+        codex_usage_score=codex_usage_score,
+    )
     qs = PromptTokenListing.objects.filter(pk=listing.pk, is_active=True)
     if not (qs.update(**fields) if fields else qs.exists()):
         raise ListingInactive()

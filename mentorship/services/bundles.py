@@ -6,6 +6,7 @@ from django.db import transaction
 
 from core.models import Assistant, Ritual
 from core.services import codex_clauses_validate
+from core.unset import UNSET, Unset, given
 
 from ..exceptions import (
     RitualNotOwn,
@@ -44,9 +45,15 @@ def bundle_create(
 
 @transaction.atomic
 def bundle_update(
-    *, bundle: RitualTagBundle, rituals: Sequence[Ritual] | None = None, **fields
+    *,
+    bundle: RitualTagBundle,
+    rituals: Sequence[Ritual] | None = None,
+    tag_name: str | Unset = UNSET,
+    codex_clauses: Sequence[str] | Unset = UNSET,
 ) -> RitualTagBundle:
-    """Change a bundle; every curriculum containing it gets its exported_json rebuilt."""
+    """Change a bundle (only the fields given are written); every curriculum containing it
+    gets its exported_json rebuilt."""
+    fields = given(tag_name=tag_name, codex_clauses=codex_clauses)
     if "codex_clauses" in fields:
         codex_clauses_validate(fields["codex_clauses"])
         fields["codex_clauses"] = list(fields["codex_clauses"])

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from core.models import Assistant
 from core.services import codex_clauses_validate
+from core.unset import UNSET, Unset, given
 
 from ..exceptions import (
-    AlignmentOutOfRange,
+    OutOfRange,
 )
 from ..models import (
     PromptCurriculumVault,
@@ -33,7 +34,7 @@ def codex_alignment_validate(alignment: Mapping) -> dict[str, float]:
             or not math.isfinite(value)
             or not 0 <= value <= 1
         ):
-            raise AlignmentOutOfRange(
+            raise OutOfRange(
                 f"codex_alignment[{code!r}] must be a number in [0, 1].", field="codex_alignment"
             )
         clean[str(code)] = value
@@ -142,9 +143,19 @@ def curriculum_update(
     *,
     curriculum: PromptCurriculumVault,
     ritual_tags: Sequence[RitualTagBundle] | None = None,
-    **fields,
+    curriculum_title: str | Unset = UNSET,
+    codex_alignment: Mapping | Unset = UNSET,
+    token_cost_cents: int | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
 ) -> PromptCurriculumVault:
-    """The curator changes its curriculum; exported_json is rebuilt in the same transaction."""
+    """The curator changes its curriculum (only the fields given are written); exported_json
+    is rebuilt in the same transaction."""
+    fields = given(
+        curriculum_title=curriculum_title,
+        codex_alignment=codex_alignment,
+        token_cost_cents=token_cost_cents,
+        is_active=is_active,
+    )
     if "codex_alignment" in fields:
         fields["codex_alignment"] = codex_alignment_validate(fields["codex_alignment"])
     for key, value in fields.items():

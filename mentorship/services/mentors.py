@@ -13,9 +13,9 @@ from core.models import Assistant, Prompt, PromptLicence
 from core.services import licences_grant
 
 from ..exceptions import (
-    AlignmentOutOfRange,
     CannotMentorSelf,
     NotAMentor,
+    OutOfRange,
     PromptNotOffered,
     PromptNotOwn,
 )
@@ -136,7 +136,7 @@ def mentorship_feedback(*, log: PromptMentorshipLog, trust_delta: float) -> Prom
     is recomputed in the same transaction, with the tag row locked so that concurrent feedback
     on the same mentor is applied one after the other."""
     if not (math.isfinite(trust_delta) and -1.0 <= trust_delta <= 1.0):
-        raise AlignmentOutOfRange("trust_delta must be in [-1, 1].", field="trust_delta")
+        raise OutOfRange("trust_delta must be in [-1, 1].", field="trust_delta")
     tag = AssistantMentorTag.objects.select_for_update().filter(assistant_id=log.mentor_id).first()
     now = timezone.now()
     PromptMentorshipLog.objects.filter(pk=log.pk).update(trust_delta=trust_delta, feedback_at=now)

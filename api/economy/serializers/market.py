@@ -83,7 +83,7 @@ class ListingSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(min_value=0, max_value=1))
     def get_swarm_adoption_score(self, listing: PromptTokenListing) -> float:
         return adopters_over_all_assistants(
-            adopters=listing.adopter_count, assistants=self.context["view"].assistants_total
+            adopters=listing.adopter_count, assistants=self.context["assistants_count"]
         )
 
 

@@ -1,11 +1,9 @@
 """Ritual tag bundles: CRUD by their owner's user."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
-from rest_framework.response import Response
 
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated
-from api.viewsets import ModelViewSet
+from api.viewsets import AssistantsCountMixin, ModelViewSet, ServiceWriteMixin
 from mentorship import selectors, services
 
 from ..filters import RitualTagBundleFilter
@@ -13,7 +11,6 @@ from ..serializers import (
     RitualTagBundleSerializer,
     RitualTagBundleUpdateSerializer,
 )
-from .common import AssistantsCountMixin
 
 
 @extend_schema_view(
@@ -26,7 +23,7 @@ from .common import AssistantsCountMixin
     partial_update=extend_schema(request=RitualTagBundleUpdateSerializer),
 )
 @extend_schema(tags=["curriculum market"])
-class RitualTagBundleViewSet(AssistantsCountMixin, ModelViewSet):
+class RitualTagBundleViewSet(AssistantsCountMixin, ServiceWriteMixin, ModelViewSet):
     """Ritual tag bundles: groups of an owner's rituals for discovery and export. Anyone reads;
     the owner's user changes them, and every curriculum containing one is re-exported."""
 
@@ -35,6 +32,8 @@ class RitualTagBundleViewSet(AssistantsCountMixin, ModelViewSet):
     search_fields = ["tag_name"]
     ordering_fields = ["id", "created_at", "tag_name", "adopters"]
     ordering = ["-id"]
+    read_serializer_class = RitualTagBundleSerializer
+    service_object_name = "bundle"
 
     def get_queryset(self):
         return selectors.bundles_all()
@@ -47,27 +46,11 @@ class RitualTagBundleViewSet(AssistantsCountMixin, ModelViewSet):
     def owner_user_id(self, obj) -> int:
         return obj.owner.owner_id
 
-    def _read(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        bundle = self.get_queryset().get(pk=pk)
-        return Response(
-            RitualTagBundleSerializer(bundle, context=self.get_serializer_context()).data,
-            status=code,
-        )
-
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        bundle = services.bundle_create(**serializer.validated_data)
-        return self._read(bundle.pk, status.HTTP_201_CREATED)
+        return self.service_create(services.bundle_create)
 
     def update(self, request, *args, **kwargs):
-        bundle = self.get_object()
-        serializer = self.get_serializer(
-            bundle, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        services.bundle_update(bundle=bundle, **serializer.validated_data)
-        return self._read(bundle.pk)
+        return self.service_update(services.bundle_update, partial=kwargs.get("partial", False))
 
     def perform_destroy(self, instance):
         services.bundle_delete(bundle=instance)

@@ -14,7 +14,7 @@ from api.idempotency import (
 )
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated
 from api.schema import error_response
-from api.viewsets import ModelViewSet
+from api.viewsets import AssistantsCountMixin, ModelViewSet, ServiceWriteMixin
 from mentorship import selectors, services
 
 from ..filters import PromptCurriculumVaultFilter
@@ -27,7 +27,6 @@ from ..serializers import (
     PromptCurriculumVaultSerializer,
     PromptCurriculumVaultUpdateSerializer,
 )
-from .common import AssistantsCountMixin
 
 
 @extend_schema_view(
@@ -41,7 +40,7 @@ from .common import AssistantsCountMixin
     destroy=extend_schema(responses={204: None, 409: error_response("protected")}),
 )
 @extend_schema(tags=["curriculum market"])
-class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
+class PromptCurriculumVaultViewSet(AssistantsCountMixin, ServiceWriteMixin, ModelViewSet):
     """Curricula of ritual bundles with codex alignment. Anyone reads; the curator's user
     changes or deletes them (an adopted curriculum cannot be deleted: set ``is_active`` false)."""
 
@@ -50,6 +49,8 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
     search_fields = ["curriculum_title"]
     ordering_fields = ["id", "created_at", "token_cost", "adopter_count", "curriculum_title"]
     ordering = ["-id"]
+    read_serializer_class = PromptCurriculumVaultSerializer
+    service_object_name = "curriculum"
 
     def get_queryset(self):
         return selectors.curricula_all().annotate(token_cost=F("token_cost_cents"))
@@ -66,27 +67,11 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
     def owner_user_id(self, obj) -> int:
         return obj.curator.owner_id
 
-    def _read(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        curriculum = self.get_queryset().get(pk=pk)
-        return Response(
-            PromptCurriculumVaultSerializer(curriculum, context=self.get_serializer_context()).data,
-            status=code,
-        )
-
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        curriculum = services.curriculum_create(**serializer.validated_data)
-        return self._read(curriculum.pk, status.HTTP_201_CREATED)
+        return self.service_create(services.curriculum_create)
 
     def update(self, request, *args, **kwargs):
-        curriculum = self.get_object()
-        serializer = self.get_serializer(
-            curriculum, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        services.curriculum_update(curriculum=curriculum, **serializer.validated_data)
-        return self._read(curriculum.pk)
+        return self.service_update(services.curriculum_update, partial=kwargs.get("partial", False))
 
     def perform_destroy(self, instance):
         services.curriculum_delete(curriculum=instance)
@@ -147,7 +132,7 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         copy = services.curriculum_clone(curriculum=curriculum, **serializer.validated_data)
-        return self._read(copy.pk, status.HTTP_201_CREATED)
+        return self.service_read(copy.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=CurriculumBarterSerializer,
