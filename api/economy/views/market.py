@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from api.core.serializers import PromptSerializer
 from api.filters import SearchFilter
 from api.idempotency import (
+    BUY_409_CODES,
     IDEMPOTENCY_400_CODES,
     IDEMPOTENCY_409_CODES,
     IDEMPOTENCY_KEY_PARAMETER,
@@ -50,6 +51,14 @@ LIST_COLUMNS = (
 )
 
 NOT_SELLER = error_response("not_owner", description="Only the seller (author's owner) may.")
+LISTING_UPDATE_SCHEMA = extend_schema(
+    request=ListingUpdateSerializer,
+    responses={
+        200: ListingSerializer,
+        403: NOT_SELLER,
+        409: error_response("listing_inactive"),
+    },
+)
 
 
 @extend_schema_view(
@@ -62,22 +71,8 @@ NOT_SELLER = error_response("not_owner", description="Only the seller (author's 
             409: error_response("already_listed"),
         },
     ),
-    update=extend_schema(
-        request=ListingUpdateSerializer,
-        responses={
-            200: ListingSerializer,
-            403: NOT_SELLER,
-            409: error_response("listing_inactive"),
-        },
-    ),
-    partial_update=extend_schema(
-        request=ListingUpdateSerializer,
-        responses={
-            200: ListingSerializer,
-            403: NOT_SELLER,
-            409: error_response("listing_inactive"),
-        },
-    ),
+    update=LISTING_UPDATE_SCHEMA,
+    partial_update=LISTING_UPDATE_SCHEMA,
 )
 @extend_schema(tags=["market"])
 class MarketPromptViewSet(
@@ -169,14 +164,7 @@ class MarketPromptViewSet(
             201: BuyResultSerializer,
             400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES, description="Bad input."),
             403: error_response("not_your_assistant"),
-            409: error_response(
-                "insufficient_funds",
-                "already_owned",
-                "listing_inactive",
-                "price_changed",
-                "version_changed",
-                *IDEMPOTENCY_409_CODES,
-            ),
+            409: error_response(*BUY_409_CODES, "version_changed", *IDEMPOTENCY_409_CODES),
         },
     )
     @action(detail=True, methods=["post"])

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import (
+    BUY_409_CODES,
     IDEMPOTENCY_400_CODES,
     IDEMPOTENCY_409_CODES,
     IDEMPOTENCY_KEY_PARAMETER,
@@ -83,13 +84,7 @@ class PromptCurriculumVaultViewSet(AssistantsCountMixin, ServiceWriteMixin, Mode
             201: CurriculumPurchaseSerializer,
             400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES),
             403: error_response("not_your_assistant"),
-            409: error_response(
-                "insufficient_funds",
-                "already_owned",
-                "listing_inactive",
-                "price_changed",
-                *IDEMPOTENCY_409_CODES,
-            ),
+            409: error_response(*BUY_409_CODES, *IDEMPOTENCY_409_CODES),
         },
     )
     @action(detail=True, methods=["post"])
