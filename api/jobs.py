@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from core.webhooks import webhook_deliveries_purge, webhook_deliveries_requeue_lost
 from economy.services import idempotency_keys_purge, idempotency_keys_release_stale
 
 from .auth.services import auth_tokens_purge_expired
@@ -46,6 +47,8 @@ PURGES: list[Callable[..., int]] = [
     idempotency_keys_release_stale,
     job_results_prune,
     periodic_slots_prune,
+    webhook_deliveries_purge,
+    webhook_deliveries_requeue_lost,
 ]
 
 

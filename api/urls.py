@@ -8,6 +8,7 @@ v1 = [
     path("", include("api.mentorship.urls")),
     path("", include("api.training.urls")),
     path("", include("api.events.urls")),
+    path("", include("api.webhooks.urls")),
 ]
 
 urlpatterns = [

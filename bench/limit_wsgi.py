@@ -12,7 +12,8 @@ It answers the same JSON and writes the same rows as the API for:
 
 with knox token authentication as knox does it (token_key prefix, digest compare, expiry),
 the same refusals (status, error code, detail, attr) and as few round trips as it can: a
-purchase and a rating are one statement each after the token look-up. Each write's SQL is one
+purchase and a rating are one statement each after the token look-up, their events included
+(``core.events.event_emit``'s rows, order lock and NOTIFY, in ``events_sql``). Each write's SQL is one
 named function (``purchase_sql``, ``rating_sql``, ``step_sql``): when the API's write changes,
 change it there; ``tests/perf/test_limit_equivalence.py`` fails until both agree.
 
@@ -43,7 +44,7 @@ from psycopg.types.json import Jsonb
 from core import exceptions as domain
 from economy import exceptions as economy_errors
 from economy.formulas import reputation_trust_score
-from economy.money import format_cents
+from economy.money import format_cents, to_cents
 from training import exceptions as training_errors
 from training.formulas import codex_tension_population_stddev
 
@@ -60,6 +61,12 @@ TOKEN_KEY_LENGTH = 15
 MAX_TAGS, MAX_TAG_LENGTH = 20, 50
 MAX_NOTES = 20_000
 MEMORY_SNAPSHOT_MAX_BYTES = 64 * 1024
+MONEY_RE = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?", re.ASCII)  # api.fields.MoneyField's
+MAX_TOKENS_CENTS = 10**14
+# core.events' order lock and NOTIFY channel (that module needs the app registry; the
+# equivalence test checks these are its values).
+EVENT_ORDER_LOCK = 0x6D797468
+EVENTS_CHANNEL = "mythos_events"
 
 JSON = [("Content-Type", "application/json")]
 Response = tuple[int, Any, list[tuple[str, str]]]
@@ -184,12 +191,56 @@ SELECT t.digest, t.expiry, u.id, u.is_active, u.is_staff
  WHERE t.token_key = %s"""
 
 
+def events_sql(source: str) -> str:
+    """``core.events.event_emit`` for the rows of CTE ``source`` (``ord, type, data, users``),
+    as CTEs to append: the order lock (``pg_advisory_xact_lock``, held to commit) taken only
+    when there is an event and only after the change's own writes, the events in ``ord`` order,
+    their recipients (distinct users, ascending), a pending delivery per active endpoint of a
+    recipient whose filter matches, and a NOTIFY per event. The caller selects ``ev_notified``
+    so the NOTIFY runs. The delivery job is not enqueued (housekeeping re-enqueues a pending
+    delivery whose job was lost)."""
+    return f"""
+ev_src AS MATERIALIZED (
+    SELECT s.ord, s.type, s.data,
+           ARRAY(SELECT DISTINCT u FROM unnest(s.users) AS u WHERE u IS NOT NULL ORDER BY u)
+             AS users
+      FROM {source} s),
+ev_lock AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock(%(event_lock)s) FROM (SELECT 1 FROM ev_src LIMIT 1) x),
+ev AS (
+    INSERT INTO core_event (type, created_at, data)
+    SELECT s.type, now(), s.data FROM ev_src s, ev_lock ORDER BY s.ord
+    RETURNING id, type),
+ev_to AS (
+    INSERT INTO core_eventrecipient (event_id, user_id)
+    SELECT ev.id, u FROM ev JOIN ev_src s ON s.type = ev.type CROSS JOIN unnest(s.users) AS u
+     ORDER BY ev.id, u
+    RETURNING id),
+ev_hooks AS (
+    INSERT INTO core_webhookdelivery
+           (event_id, endpoint_id, status, attempts, next_attempt_at, claimed_until,
+            created_at, updated_at)
+    SELECT ev.id, e.id, 'pending', 0, now(), NULL, now(), now()
+      FROM ev JOIN ev_src s ON s.type = ev.type
+      JOIN core_webhookendpoint e ON e.owner_id = ANY (s.users) AND e.is_active
+       AND (e.types = '[]'::jsonb OR e.types ? s.type)
+     ORDER BY ev.id, e.id
+    RETURNING id),
+ev_notified AS MATERIALIZED (
+    SELECT COUNT(pg_notify(%(event_channel)s, ev.id::text)) AS n,
+           (SELECT COUNT(*) FROM ev_to) AS recipients, (SELECT COUNT(*) FROM ev_hooks) AS hooks
+      FROM ev)"""
+
+
 def purchase_sql() -> str:
-    """``listing_buy`` in one statement: lock the visible listing, check buyer, activity and
-    ownership, lock both wallets in id order (paid listings), and only when the buyer can pay
-    insert the licence (ON CONFLICT: already owned), debit, credit, record the ledger entry,
-    the adoption and the adopter count. The last SELECT tells which refusal applies."""
-    return """
+    """``listing_buy`` in one statement: lock the visible listing, check buyer, activity,
+    ownership and the pinned price and version (the newest), lock both wallets in id order
+    (paid listings), and only when the buyer can pay write the licence (a new one, or the
+    buyer's refunded one revived; otherwise already owned), debit and credit (each returning
+    its balance), the ledger entry, the purchase, the adoption and the adopter count, and the
+    ``purchase.completed`` event. The last SELECT tells which refusal applies."""
+    return (
+        """
 WITH l AS MATERIALIZED (
     SELECT l.id, l.prompt_id, l.is_active, l.token_cost_cents, a.id AS seller_id,
            a.owner_id AS seller_owner
@@ -199,9 +250,14 @@ WITH l AS MATERIALIZED (
      WHERE l.id = %(listing)s AND (p.is_public OR a.owner_id = %(user)s OR %(staff)s)
        FOR UPDATE OF l),
 b AS MATERIALIZED (SELECT id, owner_id FROM core_assistant WHERE id = %(buyer)s),
+v AS MATERIALIZED (
+    SELECT id, number, content_hash FROM core_promptversion
+     WHERE prompt_id = (SELECT prompt_id FROM l) ORDER BY number DESC LIMIT 1),
 ok AS MATERIALIZED (
-    SELECT l.* FROM l, b
-     WHERE (b.owner_id = %(user)s OR %(staff)s) AND l.is_active AND b.owner_id <> l.seller_owner),
+    SELECT l.*, v.id AS version_id FROM l, b, v
+     WHERE (b.owner_id = %(user)s OR %(staff)s) AND l.is_active AND b.owner_id <> l.seller_owner
+       AND (%(expected_price)s::bigint IS NULL OR l.token_cost_cents = %(expected_price)s)
+       AND (%(expected_version)s::integer IS NULL OR v.number = %(expected_version)s)),
 w AS MATERIALIZED (
     SELECT w.id, w.assistant_id, w.balance_cents FROM economy_wallet w
      WHERE w.assistant_id IN (%(buyer)s, (SELECT seller_id FROM ok))
@@ -211,12 +267,16 @@ go AS MATERIALIZED (
     SELECT ok.* FROM ok
      WHERE ok.token_cost_cents = 0
         OR (SELECT balance_cents FROM w WHERE assistant_id = %(buyer)s) >= ok.token_cost_cents),
-lic AS (
-    INSERT INTO economy_promptlicence (assistant_id, prompt_id, source, created_at)
-    SELECT %(buyer)s, prompt_id, 'purchase', now() FROM go
-    ON CONFLICT DO NOTHING RETURNING id),
+lic AS MATERIALIZED (
+    INSERT INTO economy_promptlicence
+           (assistant_id, prompt_id, version_id, source, state, created_at)
+    SELECT %(buyer)s, prompt_id, version_id, 'purchase', 'active', now() FROM go
+    ON CONFLICT (assistant_id, prompt_id) DO UPDATE
+       SET state = 'active', version_id = EXCLUDED.version_id, source = 'purchase'
+     WHERE economy_promptlicence.state = 'refunded'
+    RETURNING id),
 paid AS MATERIALIZED (SELECT go.* FROM go WHERE go.token_cost_cents > 0 AND EXISTS (SELECT 1 FROM lic)),
-debit AS (
+debit AS MATERIALIZED (
     UPDATE economy_wallet SET balance_cents = balance_cents - (SELECT token_cost_cents FROM paid)
      WHERE id = (SELECT id FROM w WHERE assistant_id = %(buyer)s) AND EXISTS (SELECT 1 FROM paid)
     RETURNING balance_cents),
@@ -224,49 +284,75 @@ credit AS (
     UPDATE economy_wallet SET balance_cents = balance_cents + (SELECT token_cost_cents FROM paid)
      WHERE id = (SELECT w.id FROM w, paid WHERE w.assistant_id = paid.seller_id)
     RETURNING id),
-entry AS (
+entry AS MATERIALIZED (
     INSERT INTO economy_ledgerentry (kind, payer_id, payee_id, amount_cents, reference, created_at)
     SELECT 'prompt_purchase', bw.id, sw.id, paid.token_cost_cents, 'listing:' || paid.id, now()
       FROM paid
       JOIN w bw ON bw.assistant_id = %(buyer)s
       JOIN w sw ON sw.assistant_id = paid.seller_id
     RETURNING id),
+purchase AS MATERIALIZED (
+    INSERT INTO economy_purchase
+           (buyer_id, seller_id, listing_id, prompt_id, version_id, price_cents, ledger_entry_id,
+            licence_id, state, created_at, refunded_at, refund_entry_id, refund_reason)
+    SELECT %(buyer)s, go.seller_id, go.id, go.prompt_id, go.version_id, go.token_cost_cents,
+           (SELECT id FROM entry), lic.id, 'completed', now(), NULL, NULL, ''
+      FROM go, lic
+     WHERE go.token_cost_cents = 0 OR EXISTS (SELECT 1 FROM entry)
+    RETURNING id, created_at),
 adoption AS (
     INSERT INTO economy_listingadoption (listing_id, assistant_id, kind, created_at)
-    SELECT %(listing)s, %(buyer)s, 'purchase', now() FROM lic
+    SELECT %(listing)s, %(buyer)s, 'purchase', now() FROM purchase
     RETURNING id),
 adopters AS (
     UPDATE economy_prompttokenlisting SET adopter_count = adopter_count + 1
      WHERE id = %(listing)s AND EXISTS (SELECT 1 FROM adoption)
-    RETURNING id)
+    RETURNING id),
+sale AS MATERIALIZED (
+    SELECT 1 AS ord, 'purchase.completed'::varchar AS type,
+           jsonb_build_object(
+               'purchase', purchase.id, 'listing', go.id, 'prompt', go.prompt_id,
+               'buyer', %(buyer)s::bigint, 'seller', go.seller_id, 'licence', lic.id,
+               'price', round(go.token_cost_cents::numeric / 100, 2)::text) AS data,
+           ARRAY[(SELECT owner_id FROM b), go.seller_owner] AS users
+      FROM purchase, go, lic),"""
+        + events_sql("sale")
+        + """
 SELECT (SELECT COUNT(*) FROM l), (SELECT is_active FROM l), (SELECT seller_owner FROM l),
        (SELECT prompt_id FROM l), (SELECT token_cost_cents FROM l),
        (SELECT owner_id FROM b), (SELECT COUNT(*) FROM go), (SELECT id FROM lic),
        (SELECT id FROM entry), (SELECT balance_cents FROM debit),
        (SELECT balance_cents FROM economy_wallet WHERE assistant_id = %(buyer)s),
        EXISTS (SELECT 1 FROM economy_promptlicence
-                WHERE assistant_id = %(buyer)s AND prompt_id = (SELECT prompt_id FROM l)),
-       (SELECT COUNT(*) FROM credit), (SELECT COUNT(*) FROM adopters)"""
+                WHERE assistant_id = %(buyer)s AND prompt_id = (SELECT prompt_id FROM l)
+                  AND state = 'active'),
+       (SELECT COUNT(*) FROM credit), (SELECT COUNT(*) FROM adopters),
+       (SELECT number FROM v), (SELECT content_hash FROM v), (SELECT seller_id FROM l),
+       (SELECT id FROM purchase), (SELECT created_at FROM purchase),
+       (SELECT n FROM ev_notified)"""
+    )
 
 
 def rating_sql() -> str:
     """``prompt_rate`` in one statement: lock the visible prompt, check the rater, replace the
-    rater's previous entry (deleted first, so the new one is the newest), and move the prompt's
-    aggregate by the difference with the Bayesian average computed as the API's UPDATE does."""
-    return """
+    rater's previous entry (deleted first, so the new one is the newest), move the prompt's
+    aggregate by the difference with the Bayesian average computed as the API's UPDATE does,
+    and write the ``prompt.rated`` event to the author's owner."""
+    return (
+        """
 WITH p AS MATERIALIZED (
     SELECT p.id, a.owner_id FROM core_prompt p JOIN core_assistant a ON a.id = p.author_id
      WHERE p.id = %(prompt)s AND (p.is_public OR a.owner_id = %(user)s OR %(staff)s)
        FOR UPDATE OF p),
 r AS MATERIALIZED (SELECT id, owner_id FROM core_assistant WHERE id = %(rater)s),
 ok AS MATERIALIZED (
-    SELECT p.id FROM p, r
+    SELECT p.id, p.owner_id FROM p, r
      WHERE (r.owner_id = %(user)s OR %(staff)s) AND r.owner_id <> p.owner_id),
-previous AS (
+previous AS MATERIALIZED (
     DELETE FROM economy_promptreputationscore
      WHERE prompt_id = (SELECT id FROM ok) AND rater_id = %(rater)s
     RETURNING trust_score),
-entry AS (
+entry AS MATERIALIZED (
     INSERT INTO economy_promptreputationscore
            (prompt_id, rater_id, ritual_effectiveness, assistant_approval, user_rating_tags,
             symbolic_tags, trust_score, created_at)
@@ -278,17 +364,26 @@ delta AS MATERIALIZED (
                 THEN %(score)s - (SELECT trust_score FROM previous) ELSE %(score)s END AS s,
            CASE WHEN EXISTS (SELECT 1 FROM previous) THEN 0 ELSE 1 END AS n
       FROM entry),
-aggregate AS (
+aggregate AS MATERIALIZED (
     UPDATE core_prompt
        SET rating_sum = rating_sum + (SELECT s FROM delta),
            rating_count = rating_count + (SELECT n FROM delta),
            trust_score = (%(prior)s + (rating_sum + (SELECT s FROM delta)))
                          / (%(weight)s + (rating_count + (SELECT n FROM delta)))
      WHERE id = (SELECT id FROM ok) AND EXISTS (SELECT 1 FROM delta)
-    RETURNING id)
+    RETURNING id),
+rated AS MATERIALIZED (
+    SELECT 1 AS ord, 'prompt.rated'::varchar AS type,
+           %(event_data)s::jsonb
+             || jsonb_build_object('rating', entry.id, 'replaced', delta.n = 0) AS data,
+           ARRAY[ok.owner_id] AS users
+      FROM ok, entry, delta, aggregate),"""
+        + events_sql("rated")
+        + """
 SELECT (SELECT COUNT(*) FROM p), (SELECT owner_id FROM p), (SELECT owner_id FROM r),
        (SELECT id FROM entry), (SELECT created_at FROM entry), (SELECT n FROM delta),
-       (SELECT COUNT(*) FROM aggregate)"""
+       (SELECT COUNT(*) FROM aggregate), (SELECT n FROM ev_notified)"""
+    )
 
 
 def step_lock_sql() -> str:
@@ -307,20 +402,37 @@ SELECT c.id, c.chain_title, c.seed_assistant_id, s.owner_id, c.max_steps, c.curr
 
 
 def step_sql() -> str:
-    """``chain_step`` without a mutation, after the lock: the reflection row and the chain's
-    tracker, tension, step, status and ``updated_at`` in one statement."""
-    return """
-WITH r AS (
+    """``chain_step`` without a mutation, after the lock: the reflection row, the chain's
+    tracker, tension, step, status and ``updated_at``, and its events (``chain.stepped`` to the
+    involved assistants' owners, then ``chain.completed`` to them or ``chain.turn`` to the
+    next turn's owner) in one statement."""
+    return (
+        """
+WITH r AS MATERIALIZED (
     INSERT INTO training_assistantreflectionchain
            (chain_id, step, assistant_id, reflection_notes, memory_snapshot, belief_delta,
             mutation_id, created_at)
     VALUES (%(chain)s, %(step)s, %(turn)s, %(notes)s, %(snapshot)s, %(delta)s, NULL, now())
-    RETURNING id, created_at)
-UPDATE training_swarmtrainingchain
-   SET belief_delta_tracker = %(tracker)s, codex_tension = %(tension)s,
-       current_step = %(step)s + 1, status = %(status)s, updated_at = now()
- WHERE id = %(chain)s
-RETURNING (SELECT id FROM r), (SELECT created_at FROM r), updated_at"""
+    RETURNING id, created_at),
+c AS MATERIALIZED (
+    UPDATE training_swarmtrainingchain
+       SET belief_delta_tracker = %(tracker)s, codex_tension = %(tension)s,
+           current_step = %(step)s + 1, status = %(status)s, updated_at = now()
+     WHERE id = %(chain)s
+    RETURNING updated_at),
+happened AS MATERIALIZED (
+    SELECT 1 AS ord, 'chain.stepped'::varchar AS type,
+           %(stepped)s::jsonb || jsonb_build_object('reflection', r.id) AS data,
+           %(owners)s::integer[] AS users
+      FROM r, c
+    UNION ALL
+    SELECT 2, %(next_type)s::varchar, %(next_data)s::jsonb, %(next_users)s::integer[]
+      FROM r, c),"""
+        + events_sql("happened")
+        + """
+SELECT (SELECT id FROM r), (SELECT created_at FROM r), (SELECT updated_at FROM c),
+       (SELECT n FROM ev_notified)"""
+    )
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -352,6 +464,44 @@ def _number(body: dict, field: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise Refused(400, "max_value" if value > high else "min_value", "Out of range.", field)
     return float(value)
+
+
+def _money(body: dict, field: str) -> int | None:
+    """``api.fields.MoneyField`` (optional): a plain decimal string or number, ≥ 0, ≤ 2 places."""
+    if field not in body:
+        return None
+    value = body[field]
+    invalid = 'Enter an amount with at most 2 decimal places, e.g. "10.00".'
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Refused(400, "invalid", invalid, field)
+    text = str(value)
+    if text.startswith("-") and MONEY_RE.fullmatch(text[1:]) and text[1:].strip("0.") != "":
+        raise Refused(400, "negative", "The amount must not be negative.", field)
+    if not MONEY_RE.fullmatch(text):
+        raise Refused(400, "invalid", invalid, field)
+    cents = to_cents(text)
+    if cents > MAX_TOKENS_CENTS:
+        raise Refused(400, "too_large", "The amount is too large.", field)
+    return cents
+
+
+def _version(body: dict, field: str) -> int | None:
+    """DRF's IntegerField(min_value=1, max_value=2**31 - 1), optional."""
+    if field not in body:
+        return None
+    value = body[field]
+    numeric_text = isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+    if numeric_text or (isinstance(value, float) and value.is_integer()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refused(400, "invalid", "A valid integer is required.", field)
+    if value < 1:
+        raise Refused(400, "min_value", "Ensure this value is greater than or equal to 1.", field)
+    if value > 2**31 - 1:
+        raise Refused(
+            400, "max_value", f"Ensure this value is less than or equal to {2**31 - 1}.", field
+        )
+    return value
 
 
 def _tags(body: dict, field: str) -> list[str]:
@@ -615,6 +765,8 @@ class LimitApp:
         try:
             body = self._body(environ)
             buyer = _pk(body, "buyer")
+            expected_price = _money(body, "expected_price")
+            expected_version = _version(body, "expected_version")
         except Refused:
             self._listing_visible(listing_id, user_id, staff)
             raise
@@ -622,13 +774,23 @@ class LimitApp:
             self.db()
             .execute(
                 purchase_sql(),
-                {"listing": listing_id, "buyer": buyer, "user": user_id, "staff": staff},
+                {
+                    "listing": listing_id,
+                    "buyer": buyer,
+                    "user": user_id,
+                    "staff": staff,
+                    "expected_price": expected_price,
+                    "expected_version": expected_version,
+                    "event_lock": EVENT_ORDER_LOCK,
+                    "event_channel": EVENTS_CHANNEL,
+                },
             )
             .fetchone()
         )
         assert row is not None
         (found, active, seller_owner, prompt_id, cost, buyer_owner, go, licence, entry) = row[:9]
         debited, balance_now, owned = row[9], row[10], row[11]
+        version, content_hash, seller, purchase, created_at = row[14:19]
         if not found:
             raise not_found()
         if buyer_owner is None:
@@ -641,17 +803,31 @@ class LimitApp:
             raise domain_refusal(economy_errors.ListingInactive)
         if buyer_owner == seller_owner:
             raise domain_refusal(economy_errors.CannotBuyOwn, "buyer")
+        if expected_price is not None and expected_price != cost:
+            raise domain_refusal(economy_errors.PriceChanged)
+        if expected_version is not None and expected_version != version:
+            raise domain_refusal(economy_errors.VersionChanged)
         if licence is None:
             if go or owned:
                 raise domain_refusal(economy_errors.AlreadyOwned)
             raise domain_refusal(economy_errors.InsufficientFunds)
         body = {
+            "id": purchase,
             "listing": listing_id,
             "prompt": prompt_id,
             "buyer": buyer,
+            "seller": seller,
+            "version": version,
+            "content_hash": content_hash,
             "price": format_cents(cost),
             "licence": licence,
             "ledger_entry": entry,
+            "state": "completed",
+            "created_at": created_at,
+            "refunded_at": None,
+            "refund_amount": None,
+            "refund_entry": None,
+            "refund_reason": "",
             "buyer_balance": format_cents(debited if debited is not None else balance_now),
         }
         return 201, body, []
@@ -692,6 +868,10 @@ class LimitApp:
             "prior": float(settings.REPUTATION_PRIOR_WEIGHT)
             * float(settings.REPUTATION_PRIOR_MEAN),
             "weight": float(settings.REPUTATION_PRIOR_WEIGHT),
+            # prompt.rated's data as the API writes it; the statement adds rating and replaced.
+            "event_data": Jsonb({"prompt": prompt_id, "rater": rater, "trust_score": score}),
+            "event_lock": EVENT_ORDER_LOCK,
+            "event_channel": EVENTS_CHANNEL,
         }
         try:
             row = self.db().execute(rating_sql(), params).fetchone()
@@ -776,7 +956,15 @@ class LimitApp:
             tracker[str(turn)] = float(tracker.get(str(turn), 0.0)) + delta
             tension = codex_tension_population_stddev(tracker=tracker, involved_ids=involved)
             status = "completed" if max_steps is not None and current + 1 >= max_steps else state
-            reflection_id, reflected_at, updated = conn.execute(
+            after = current + 1
+            if status == "completed":
+                next_type, next_users = "chain.completed", owners
+                next_data: dict[str, Any] = {"chain": chain_id, "steps": after}
+            else:
+                following = after % len(involved)
+                next_type, next_users = "chain.turn", [owners[following]]
+                next_data = {"chain": chain_id, "step": after, "assistant": involved[following]}
+            reflection_id, reflected_at, updated, _ = conn.execute(
                 step_sql(),
                 {
                     "chain": chain_id,
@@ -788,9 +976,23 @@ class LimitApp:
                     "tracker": Jsonb(tracker),
                     "tension": tension,
                     "status": status,
+                    # chain.stepped's data as the API writes it; the statement adds reflection.
+                    "stepped": Jsonb(
+                        {
+                            "chain": chain_id,
+                            "step": current,
+                            "assistant": turn,
+                            "codex_tension": tension,
+                        }
+                    ),
+                    "owners": owners,
+                    "next_type": next_type,
+                    "next_data": Jsonb(next_data),
+                    "next_users": next_users,
+                    "event_lock": EVENT_ORDER_LOCK,
+                    "event_channel": EVENTS_CHANNEL,
                 },
             ).fetchone()  # type: ignore[misc]
-        after = current + 1
         body = {
             "reflection": {
                 "id": reflection_id,

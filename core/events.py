@@ -19,6 +19,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from .models import Event, EventRecipient
+from .webhook_queue import webhook_deliveries_create
 
 MONEY_RE = re.compile(r"^\d+\.\d{2}$")
 
@@ -130,7 +131,7 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "prompt.label_moved",
             "A label of a prompt was moved to a version, or removed (version null).",
-            "the author's owner",
+            "the author's owner and the holders of an active licence to the prompt",
             {
                 "prompt": _id("The prompt."),
                 "label": Field("str", "The label's name."),
@@ -272,6 +273,13 @@ CATALOGUE: dict[str, EventType] = {
             },
         ),
         EventType(
+            "webhook.test",
+            "A test delivery asked for with POST /webhooks/{id}/test/: it goes to that endpoint "
+            "alone, whatever its types filter, and to no feed.",
+            "none (the tested endpoint only)",
+            {"webhook": _id("The webhook endpoint tested.")},
+        ),
+        EventType(
             "webhook.disabled",
             "A webhook endpoint was disabled after failing for too long.",
             "the endpoint's owner",
@@ -387,6 +395,7 @@ def event_emit(*, type: str, data: dict[str, Any], recipients: Iterable[int | No
 def _event_write(*, type: str, data: dict[str, Any], users: list[int]) -> Event:
     event = _event_insert(type=type, data=data)
     EventRecipient.objects.bulk_create(EventRecipient(event=event, user_id=u) for u in users)
+    webhook_deliveries_create(event=event, users=users)
     event_id = event.pk
     transaction.on_commit(lambda: _events_committed(event_id))
     return event

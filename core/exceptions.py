@@ -83,3 +83,41 @@ class Unique(InvalidInput):
 class ClauseInUse(Conflict):
     code = "clause_in_use"
     message = "Prompts, rituals, bundles or curricula still name this codex clause."
+
+
+class UnknownEventType(InvalidInput):
+    code = "unknown_event_type"
+    message = "Unknown event type: see the event catalogue."
+
+
+class WebhookUrlInsecure(InvalidInput):
+    code = "webhook_url_insecure"
+    message = "A webhook URL must use https (plain http only to loopback in development)."
+
+
+class WebhookUrlUnresolvable(InvalidInput):
+    code = "webhook_url_unresolvable"
+    message = "The webhook URL's host does not resolve."
+
+
+class WebhookUrlForbidden(InvalidInput):
+    code = "webhook_url_forbidden"
+    message = (
+        "The webhook URL resolves to a private, loopback, link-local, multicast, reserved or "
+        "metadata address."
+    )
+
+
+class WebhookInactive(Conflict):
+    code = "webhook_inactive"
+    message = "The webhook endpoint is not active."
+
+
+class DeliverySucceeded(Conflict):
+    code = "delivery_succeeded"
+    message = "The delivery has already succeeded."
+
+
+class DeliveryInFlight(Conflict):
+    code = "delivery_in_flight"
+    message = "An attempt of this delivery is being sent right now."

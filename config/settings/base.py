@@ -253,6 +253,21 @@ IDEMPOTENCY_STALE_SECONDS = int(env("IDEMPOTENCY_STALE_SECONDS", "60") or 60)
 # A buyer may refund a purchase it has not used for this long (SPEC 7); sellers at any time.
 REFUND_WINDOW_HOURS = int(env("REFUND_WINDOW_HOURS", "24") or 24)
 
+# Webhooks (SPEC 8). Retry delays in seconds after each failed attempt (jittered by ±20 %); once
+# they are used up the delivery is failed. An endpoint failing for WEBHOOK_DISABLE_AFTER with no
+# success is disabled. Private, loopback, link-local and metadata targets are refused unless
+# WEBHOOK_ALLOW_PRIVATE_TARGETS; plain http is accepted only to loopback, under DEBUG or
+# WEBHOOK_ALLOW_HTTP_LOOPBACK.
+WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+WEBHOOK_DISABLE_AFTER = timedelta(days=5)
+WEBHOOK_SECRET_ROTATION_GRACE = timedelta(hours=24)
+WEBHOOK_DELIVERY_RETENTION = timedelta(days=30)
+# A pending delivery this far past its attempt time lost its job: housekeeping enqueues it again.
+WEBHOOK_REQUEUE_AFTER = timedelta(minutes=5)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", False)
+
 # /metrics: open while DEBUG is on; otherwise served only with "Authorization: Bearer <token>",
 # and not at all (404) without a token.
 METRICS_TOKEN = env("METRICS_TOKEN")

@@ -17,6 +17,7 @@ from ..models import (
     Assistant,
     Prompt,
     PromptLabel,
+    PromptLicence,
     PromptVersion,
 )
 from ..signals import prompt_changed
@@ -119,7 +120,27 @@ def prompt_update(
         prompt_version_create(prompt=current, created_by=current.author, message=message)
     prompt.version, prompt.content_hash = current.version, current.content_hash
     prompt_changed.send(sender=Prompt, prompt_id=prompt.pk)
+    if changed:
+        event_emit(
+            type="prompt.version_created",
+            data={
+                "prompt": prompt.pk,
+                "version": current.version,
+                "author": current.author_id,
+                "content_hash": current.content_hash,
+            },
+            recipients=prompt_audience(prompt=current),
+        )
     return prompt
+
+
+def prompt_audience(*, prompt: Prompt) -> list[int]:
+    """Who hears of a prompt's new text or moved labels: its author's owner and the owners of
+    assistants holding an active licence (they read every later version), in one query."""
+    holders = PromptLicence.objects.filter(
+        prompt_id=prompt.pk, state=PromptLicence.State.ACTIVE
+    ).values_list("assistant__owner_id", flat=True)
+    return [prompt.author.owner_id, *holders]
 
 
 @transaction.atomic
@@ -168,7 +189,16 @@ def label_move(*, prompt: Prompt, name: str, number: int) -> PromptLabel:
     label, _ = PromptLabel.objects.update_or_create(
         prompt=prompt, name=name, defaults={"version": version}
     )
+    _label_event_emit(prompt=prompt, name=name, number=number)
     return label
+
+
+def _label_event_emit(*, prompt: Prompt, name: str, number: int | None) -> None:
+    event_emit(
+        type="prompt.label_moved",
+        data={"prompt": prompt.pk, "label": name, "version": number, "author": prompt.author_id},
+        recipients=prompt_audience(prompt=prompt),
+    )
 
 
 @transaction.atomic
@@ -177,3 +207,4 @@ def label_remove(*, prompt: Prompt, name: str) -> None:
     deleted, _ = PromptLabel.objects.filter(prompt=prompt, name=name).delete()
     if not deleted:
         raise NotFound("The prompt has no label of this name.")
+    _label_event_emit(prompt=prompt, name=name, number=None)

@@ -64,7 +64,12 @@ def test_gunicorn_serves_api_health_and_static_files(tmp_path):
     with gunicorn(tmp_path, WEB_CONCURRENCY="2") as base:
         status, _, body = _get(f"{base}/healthz")
         assert status == 200
-        assert json.loads(body) == {"status": "ok", "database": "ok"}
+        assert json.loads(body) == {
+            "status": "ok",
+            "database": "ok",
+            "migrations": "ok",
+            "cache": "ok",
+        }
 
         status, _, body = _get(f"{base}/api/v1/prompts/", Accept="application/json")
         assert status == 200

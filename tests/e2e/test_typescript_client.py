@@ -65,3 +65,35 @@ def test_type_check_catches_a_body_that_does_not_fit(generated_types, tmp_path):
     )
     assert result.returncode != 0
     assert "author" in result.stdout, result.stdout
+
+
+RUN_OUT = ROOT / "clients" / "generated" / "typescript-run"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_typescript_program_buys_and_reads_the_sellers_events(generated_types, live_server):
+    """Not only type-checked: the openapi-fetch program (clients/typescript/events.mts),
+    compiled by tsc, drives a purchase against a live server and finds the seller's
+    ``purchase.completed`` event in the feed, typed per type."""
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]
+    fetch_pkg = ROOT / "node_modules" / "openapi-fetch" / "package.json"
+    require(fetch_pkg.exists(), "openapi-fetch (npm ci)")
+    assert json.loads(fetch_pkg.read_text())["version"] == pinned["openapi-fetch"]
+    shutil.rmtree(RUN_OUT, ignore_errors=True)
+    built = _run(str(BIN / "tsc"), "-p", "clients/typescript/tsconfig.events.json")
+    assert built.returncode == 0, built.stdout + built.stderr
+    ran = _run(shutil.which("node") or "node", str(RUN_OUT / "events.mjs"), live_server.url)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    seen = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert seen["type"] == "purchase.completed"
+    assert seen["price"] == "7.25"
+    for key in ("listing", "prompt", "buyer", "seller"):
+        assert seen[key] == seen["expected"][key], key
+
+    from core.models import Event, EventRecipient
+
+    event = Event.objects.get(pk=seen["event"])
+    seller_owner = EventRecipient.objects.filter(event=event).values_list(
+        "user__username", flat=True
+    )
+    assert any(name.startswith("seller-") for name in seller_owner)

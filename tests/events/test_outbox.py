@@ -399,7 +399,7 @@ def test_a_service_failing_after_emitting_leaves_no_event(other_client, assistan
     assert not PromptLicence.objects.exists()
 
 
-def test_emit_costs_two_queries_and_dedups_recipients(assistant):
+def test_emit_costs_three_queries_and_dedups_recipients(assistant):
     user = UserFactory()
     n, _ = count_queries(
         lambda: event_emit(
@@ -408,7 +408,7 @@ def test_emit_costs_two_queries_and_dedups_recipients(assistant):
             recipients=[user.pk, assistant.owner_id, user.pk, None],
         )
     )
-    assert n == 2
+    assert n == 3  # + the SELECT of the recipients' active webhook endpoints
     assert sorted(EventRecipient.objects.values_list("user_id", flat=True)) == sorted(
         [user.pk, assistant.owner_id]
     )
@@ -467,8 +467,65 @@ def test_the_catalogue_has_every_spec_type():
         "prompt.forked", "prompt.mutated", "mentorship.adopted", "mentorship.feedback",
         "curriculum.bought", "curriculum.cloned", "barter.offered", "barter.accepted",
         "barter.declined", "barter.cancelled", "chain.stepped", "chain.turn", "chain.completed",
-        "webhook.disabled",
+        "webhook.disabled", "webhook.test",
     }  # fmt: skip
     assert set(CATALOGUE) == spec_types
     for spec in CATALOGUE.values():
         assert "body" not in spec.fields
+
+
+# --- versions and labels ----------------------------------------------------------------------
+
+
+def test_prompt_version_created_reaches_the_author_and_licence_holders(
+    owner_client, assistant, other_assistant
+):
+    prompt = PromptFactory(author=assistant)
+    LicenceFactory(assistant=other_assistant, prompt=prompt)
+    bystander = AssistantFactory()
+    r = owner_client.patch(f"/api/v1/prompts/{prompt.pk}/", {"body": "new words"}, format="json")
+    assert r.status_code == 200, r.content
+    event, users = only_event("prompt.version_created")
+    prompt.refresh_from_db()
+    assert event.data == {
+        "prompt": prompt.pk,
+        "version": 2,
+        "author": assistant.pk,
+        "content_hash": prompt.content_hash,
+    }
+    assert users == {assistant.owner_id, other_assistant.owner_id}
+    assert bystander.owner_id not in users
+    assert "body" not in event.data
+
+
+def test_a_metadata_edit_makes_no_version_event(owner_client, assistant):
+    prompt = PromptFactory(author=assistant)
+    r = owner_client.patch(f"/api/v1/prompts/{prompt.pk}/", {"is_public": False}, format="json")
+    assert r.status_code == 200, r.content
+    assert not Event.objects.filter(type="prompt.version_created").exists()
+
+
+def test_prompt_label_moved_and_removed(owner_client, assistant, other_assistant):
+    prompt = PromptFactory(author=assistant)
+    LicenceFactory(assistant=other_assistant, prompt=prompt)
+    url = f"/api/v1/prompts/{prompt.pk}/labels/live/"
+    r = owner_client.put(url, {"version": 1}, format="json")
+    assert r.status_code in (200, 201), r.content
+    event, users = only_event("prompt.label_moved")
+    assert event.data == {
+        "prompt": prompt.pk,
+        "label": "live",
+        "version": 1,
+        "author": assistant.pk,
+    }
+    assert users == {assistant.owner_id, other_assistant.owner_id}
+    assert owner_client.delete(url).status_code == 204
+    removed = Event.objects.filter(type="prompt.label_moved").order_by("-id").first()
+    assert removed.data["version"] is None
+
+
+def test_a_label_on_an_unknown_version_leaves_no_event(owner_client, assistant):
+    prompt = PromptFactory(author=assistant)
+    r = owner_client.put(f"/api/v1/prompts/{prompt.pk}/labels/live/", {"version": 9}, format="json")
+    assert r.status_code == 400
+    assert not Event.objects.filter(type="prompt.label_moved").exists()

@@ -62,6 +62,8 @@ def test_housekeeping_on_the_worker_removes_only_what_is_past_its_time(settings)
         "idempotency_keys_release_stale": 1,
         "job_results_prune": 0,
         "periodic_slots_prune": 0,
+        "webhook_deliveries_purge": 0,
+        "webhook_deliveries_requeue_lost": 0,
     }
 
 
@@ -79,6 +81,8 @@ def test_old_job_records_and_slots_are_pruned(settings):
         "idempotency_keys_release_stale": 0,
         "job_results_prune": 1,
         "periodic_slots_prune": 1,
+        "webhook_deliveries_purge": 0,
+        "webhook_deliveries_requeue_lost": 0,
     }
 
 

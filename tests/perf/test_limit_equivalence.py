@@ -19,7 +19,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from bench import limit_wsgi
-from core.models import Assistant
+from core.models import Assistant, WebhookEndpoint
 from economy.models import PromptTokenListing, Wallet
 from tests.factories import AssistantFactory, PromptFactory, UserFactory
 from training.services import chain_create
@@ -32,6 +32,10 @@ TABLES = [
     "economy_ledgerentry",
     "economy_promptlicence",
     "economy_listingadoption",
+    "economy_purchase",
+    "core_event",
+    "core_eventrecipient",
+    "core_webhookdelivery",
     "economy_prompttokenlisting",
     "economy_promptreputationscore",
     "core_prompt",
@@ -187,6 +191,17 @@ def world() -> dict:
     done = chain_create(
         seed_assistant=buyer, chain_title="d", involved_assistant_ids=[buyer.pk], max_steps=1
     )
+    # Endpoints: the seller's takes every type, the buyer's only purchases, the stranger's is
+    # off, a second seller endpoint only chain events: each event's deliveries must match.
+    for owner, types, active in (
+        (seller_user, [], True),
+        (buyer_user, ["purchase.completed"], True),
+        (stranger, [], False),
+        (seller_user, ["chain.stepped", "chain.turn"], True),
+    ):
+        WebhookEndpoint.objects.create(
+            owner=owner, url="https://hooks.example/x", secret="s", types=types, is_active=active
+        )
     tokens = {}
     for name, user in (("buyer", buyer_user), ("seller", seller_user), ("stranger", stranger)):
         tokens[name] = "Token " + AuthToken.objects.create(user=user)[1]
@@ -234,6 +249,41 @@ def _step(**extra):
 CASES = [
     ("buy paid", "/api/v1/market/prompts/{paid}/buy/", {"buyer": "buyer"}, "buyer", 201),
     ("buy free", "/api/v1/market/prompts/{free}/buy/", {"buyer": "buyer"}, "buyer", 201),
+    (
+        "buy pinned",
+        "/api/v1/market/prompts/{paid}/buy/",
+        {"buyer": "buyer", "expected_price": "2.50", "expected_version": 1},
+        "buyer",
+        201,
+    ),
+    (
+        "price_changed",
+        "/api/v1/market/prompts/{paid}/buy/",
+        {"buyer": "buyer", "expected_price": "2.49"},
+        "buyer",
+        409,
+    ),
+    (
+        "version_changed",
+        "/api/v1/market/prompts/{paid}/buy/",
+        {"buyer": "buyer", "expected_price": "2.50", "expected_version": 2},
+        "buyer",
+        409,
+    ),
+    (
+        "expected_price invalid",
+        "/api/v1/market/prompts/{paid}/buy/",
+        {"buyer": "buyer", "expected_price": "2.505"},
+        "buyer",
+        400,
+    ),
+    (
+        "expected_version invalid",
+        "/api/v1/market/prompts/{paid}/buy/",
+        {"buyer": "buyer", "expected_version": 0},
+        "buyer",
+        400,
+    ),
     ("insufficient_funds", "/api/v1/market/prompts/{paid}/buy/", {"buyer": "poor"}, "buyer", 409),
     ("already_owned", "/api/v1/market/prompts/{owned}/buy/", {"buyer": "buyer"}, "buyer", 409),
     (
@@ -367,6 +417,8 @@ def test_the_limit_answers_the_market_page_and_reputation_as_the_api(limit):
 
 
 def test_the_limit_uses_the_domains_formulas_not_copies():
+    from api import fields
+    from core import events
     from economy import formulas as economy_formulas
     from training import formulas as training_formulas
 
@@ -376,6 +428,10 @@ def test_the_limit_uses_the_domains_formulas_not_copies():
         is training_formulas.codex_tension_population_stddev
     )
     assert limit_wsgi.settings is settings
+    assert limit_wsgi.EVENT_ORDER_LOCK == events.EVENT_ORDER_LOCK
+    assert limit_wsgi.EVENTS_CHANNEL == events.EVENTS_CHANNEL
+    assert limit_wsgi.MAX_TOKENS_CENTS == fields.MAX_TOKENS_CENTS
+    assert limit_wsgi.MONEY_RE.pattern == fields.MONEY_RE.pattern
 
 
 @committed
@@ -427,3 +483,38 @@ def test_the_limit_rates_like_the_api_when_one_rater_rates_twice_at_once():
         assert cursor.fetchone()[0] == 1
         cursor.execute("SELECT rating_count FROM core_prompt WHERE id = %s", [prompt])
         assert cursor.fetchone()[0] == 1
+
+
+@committed
+def test_the_limits_writes_notify_each_event_as_core_events_does(limit):
+    """The stream listeners hear of every event the limit writes (one NOTIFY per event id on
+    core.events' channel, sent at commit), as they do of the API's."""
+    from core.events import EVENTS_CHANNEL
+
+    w = world()
+    token = w["tokens"]["buyer"]
+    with psycopg.connect(limit.dsn, autocommit=True) as listener:
+        listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+        before = connection.cursor()
+        before.execute("SELECT COALESCE(MAX(id), 0) FROM core_event")
+        last = before.fetchone()[0]
+        assert (
+            call_limit(
+                limit,
+                "POST",
+                f"/api/v1/market/prompts/{w['paid']}/buy/",
+                {"buyer": w["buyer"]},
+                token,
+            )[0]
+            == 201
+        )
+        assert (
+            call_limit(limit, "POST", f"/api/v1/train/chains/{w['chain']}/step/", _step(), token)[0]
+            == 201
+        )
+        heard = [int(n.payload) for n in listener.notifies(timeout=2, stop_after=3)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, type FROM core_event WHERE id > %s ORDER BY id", [last])
+        written = cursor.fetchall()
+    assert [t for _, t in written] == ["purchase.completed", "chain.stepped", "chain.turn"]
+    assert heard == [i for i, _ in written]

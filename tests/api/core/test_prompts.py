@@ -274,7 +274,7 @@ def test_fork_costs_constant_queries(other_client, assistant, other_assistant):
         )
     )
     assert r.status_code == 201
-    assert n <= 12 + 2  # + the prompt.forked event: two INSERTs
+    assert n <= 12 + 3  # + the prompt.forked event: two INSERTs and its webhook look-up
 
 
 def test_forks_of_paid_or_private_prompts_are_private(

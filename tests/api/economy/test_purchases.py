@@ -330,7 +330,7 @@ def test_buy_and_refund_cost_constant_queries(
         one_round()
     assert one_round() == first
     assert first[0] <= 22, first
-    assert first[1] <= 16, first
+    assert first[1] <= 17, first  # the refund, its licence and purchase, and its event
 
 
 # --- lists ----------------------------------------------------------------------------------
