@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
+from api.permissions import check_acting_assistant
 from core.access import prompts_visible_to
 from core.models import Assistant
 from economy.money import format_cents, to_cents
@@ -75,12 +76,7 @@ class ActingAssistantField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         assistant = super().to_internal_value(data)
-        user = self.context["request"].user
-        if not (user.is_staff or assistant.owner_id == user.id):
-            raise exceptions.PermissionDenied(
-                f"You do not own assistant {assistant.pk}.", "not_your_assistant"
-            )
-        return assistant
+        return check_acting_assistant(self.context["request"].user, assistant)
 
 
 class TagListField(serializers.ListField):
@@ -147,20 +143,21 @@ class BoundedJSONObjectField(serializers.JSONField):
 
 
 class PrimaryKeyListField(serializers.ListField):
-    """An ordered list of ids resolved in ONE query (not one per id), order and repeats kept.
-
-    Unknown ids are a 400 ``does_not_exist`` naming them.
-    """
+    """An ordered list of ids resolved in ONE query (not one per id), order kept; repeats kept
+    too unless ``distinct``. Unknown ids are a 400 ``does_not_exist`` naming them."""
 
     default_error_messages = {"does_not_exist": "Unknown id(s): {ids}."}
 
-    def __init__(self, *, queryset, **kwargs):
+    def __init__(self, *, queryset, distinct: bool = False, **kwargs):
         self.queryset = queryset
+        self.distinct = distinct
         kwargs.setdefault("child", serializers.IntegerField(min_value=1, max_value=2**63 - 1))
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         ids = super().to_internal_value(data)
+        if self.distinct:
+            ids = list(dict.fromkeys(ids))
         found = self.queryset.in_bulk(set(ids))
         missing = sorted({i for i in ids if i not in found})
         if missing:
@@ -168,7 +165,9 @@ class PrimaryKeyListField(serializers.ListField):
         return [found[i] for i in ids]
 
     def to_representation(self, data):
-        return [getattr(item, "pk", item) for item in data]
+        # A related manager (a many-to-many on the instance) or a list of rows or ids.
+        items = data.all() if hasattr(data, "all") else data
+        return [getattr(item, "pk", item) for item in items]
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -181,6 +180,20 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("not_finite")
         return value
+
+
+class UnitFloatField(FiniteFloatField):
+    """A finite number in [0, 1]; a JSON boolean is a 400, not 0 or 1."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0.0)
+        kwargs.setdefault("max_value", 1.0)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 def _prompts_visible(field: serializers.Field):
@@ -200,11 +213,9 @@ class VisiblePromptListField(PrimaryKeyListField):
     """Prompt ids the request's user may see, resolved in one query; any other id is the same
     400 ``does_not_exist`` whether it is hidden or absent. ``distinct`` drops repeats."""
 
-    def __init__(self, *, distinct: bool = False, **kwargs):
-        self.distinct = distinct
+    def __init__(self, **kwargs):
         super().__init__(queryset=None, **kwargs)
 
     def to_internal_value(self, data):
         self.queryset = _prompts_visible(self)
-        prompts = super().to_internal_value(data)
-        return list(dict.fromkeys(prompts)) if self.distinct else prompts
+        return super().to_internal_value(data)

@@ -68,6 +68,8 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     ),
 )
 IDEMPOTENCY_409_CODES = ("idempotency_key_reused", "idempotency_request_in_progress")
+# The conflicts every buy answers (a listing's and a curriculum's alike).
+BUY_409_CODES = ("insufficient_funds", "already_owned", "listing_inactive", "price_changed")
 IDEMPOTENCY_400_CODES = ("invalid_idempotency_key",)
 
 

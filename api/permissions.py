@@ -1,5 +1,36 @@
+"""Who may do what: the one ownership rule of the API and the checks built on it."""
+
+from django.shortcuts import get_object_or_404
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticatedOrReadOnly
+
+from core.models import Assistant
+
+
+def is_owner(user, owner_user_id: int | None) -> bool:
+    """The ownership rule: the user owns the thing, or is staff (who may act for anyone)."""
+    return bool(user and user.is_authenticated and (user.is_staff or user.id == owner_user_id))
+
+
+def check_owner(request, owner_user_id: int, *, code: str = "not_owner") -> None:
+    """Raise 403 ``code`` unless ``is_owner``."""
+    if not is_owner(request.user, owner_user_id):
+        raise exceptions.PermissionDenied("You do not own this.", code)
+
+
+def check_acting_assistant(user, assistant: Assistant) -> Assistant:
+    """The assistant a request acts as or reads privately: 403 ``not_your_assistant`` unless
+    ``is_owner``. Assistants are public, so the 403 leaks nothing."""
+    if not is_owner(user, assistant.owner_id):
+        raise exceptions.PermissionDenied(
+            f"You do not own assistant {assistant.pk}.", "not_your_assistant"
+        )
+    return assistant
+
+
+def own_assistant_or_403(request, pk) -> Assistant:
+    """The assistant named in the URL: 404 when absent, else ``check_acting_assistant``."""
+    return check_acting_assistant(request.user, get_object_or_404(Assistant, pk=pk))
 
 
 class ReadOnlyOrAuthenticated(IsAuthenticatedOrReadOnly):
@@ -27,13 +58,5 @@ class IsOwnerOrReadOnly(BasePermission):
         # Custom POST actions (fork, buy, ...) act *as an assistant* and check that instead.
         if request.method in SAFE_METHODS or request.method == "POST":
             return True
-        if request.user.is_staff or view.owner_user_id(obj) == request.user.id:
-            return True
-        raise exceptions.PermissionDenied("You do not own this.", "not_owner")
-
-
-def check_owner(request, owner_user_id: int, *, code: str = "not_owner") -> None:
-    """Raise 403 unless the request's user is the given owner or staff."""
-    user = request.user
-    if not (user.is_authenticated and (user.is_staff or user.id == owner_user_id)):
-        raise exceptions.PermissionDenied("You do not own this.", code)
+        check_owner(request, view.owner_user_id(obj))
+        return True

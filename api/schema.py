@@ -41,6 +41,10 @@ def error_response(*codes: str, description: str = "") -> OpenApiResponse:
     return OpenApiResponse(ErrorResponseSerializer, description=text)
 
 
+# The 403 of every endpoint that acts as, or reads the private side of, an assistant.
+OWNER_ONLY = error_response("not_your_assistant", description="Not your assistant.")
+
+
 class AutoSchema(StandardizedErrorsAutoSchema):
     """Operation ids are ``<basename>_<action>`` (``market_prompts_buy``), stable and explicit;
     409/413 are documented only where they can happen."""

@@ -6,7 +6,7 @@ from .exceptions import DomainError
 from .models import CodexClause, Prompt, PromptVersion, Ritual, RitualStep
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class LookOnlyMixin:
     """Rows kept by services (money, scores, snapshots): the admin can look, never touch."""
 
     def has_add_permission(self, request, obj=None):
@@ -19,17 +19,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(LookOnlyMixin, admin.ModelAdmin):
+    """A model only services write."""
+
+
+class ReadOnlyInline(LookOnlyMixin, admin.TabularInline):
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -73,7 +73,9 @@ class UnknownVersion(InvalidInput):
     message = "The prompt has no version with this number."
 
 
-class UsernameTaken(InvalidInput):
+class Unique(InvalidInput):
+    """A username already held, with the code DRF's own unique checks answer."""
+
     code = "unique"
     message = "This username is taken."
 

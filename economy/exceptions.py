@@ -31,7 +31,7 @@ class AlreadyListed(Conflict):
     message = "The prompt already has an active listing; update or delist it first."
 
 
-class PromptNotListable(InvalidInput):
+class PromptNotPublic(InvalidInput):
     code = "prompt_not_public"
     message = "Only public prompts can be listed on the market."
 

@@ -28,7 +28,7 @@ class RitualNotOwn(InvalidInput):
     message = "A bundle may group only rituals of the bundle owner's user."
 
 
-class AlignmentOutOfRange(InvalidInput):
+class OutOfRange(InvalidInput):
     code = "out_of_range"
     message = "Each codex_alignment value must be a number in [0, 1]."
 

@@ -18,6 +18,8 @@ class StaleStep(Conflict):
     message = "expected_step differs from the chain's current_step."
 
 
-class UnknownAssistant(InvalidInput):
+class DoesNotExist(InvalidInput):
+    """An unknown assistant id, with the code DRF's own related fields answer."""
+
     code = "does_not_exist"
     message = "Unknown assistant."

@@ -12,7 +12,7 @@ from core.exceptions import NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
 
-from .exceptions import ChainCompleted, NotYourTurn, StaleStep, UnknownAssistant
+from .exceptions import ChainCompleted, DoesNotExist, NotYourTurn, StaleStep
 from .formulas import codex_tension_population_stddev
 from .models import (
     AssistantReflectionChain,
@@ -36,7 +36,7 @@ def chain_create(
     known = set(Assistant.objects.filter(pk__in=ids).values_list("pk", flat=True))
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise UnknownAssistant(
+        raise DoesNotExist(
             f"Unknown assistant(s): {', '.join(map(str, unknown))}.", field="involved_assistants"
         )
     chain = SwarmTrainingChain.objects.create(

@@ -6,9 +6,9 @@ from rest_framework.response import Response
 
 from api.permissions import IsOwnerOrReadOnly, ReadOnlyOrAuthenticated, StaffWriteOrReadOnly
 from api.schema import error_response
-from api.viewsets import GenericViewSet, ModelViewSet
+from api.viewsets import GenericViewSet, ModelViewSet, ServiceWriteMixin
 from core import access, selectors, services
-from core.models import CodexClause, Prompt, Ritual, RitualStep
+from core.models import CodexClause, RitualStep
 from economy.services import assistant_open
 
 from .filters import AssistantFilter, PromptFilter, RitualFilter
@@ -81,7 +81,7 @@ class AssistantViewSet(
     ),
 )
 @extend_schema(tags=["prompts"])
-class PromptViewSet(ModelViewSet):
+class PromptViewSet(ServiceWriteMixin, ModelViewSet):
     """Prompts. Private prompts are 404 to everyone but their author's owner (and staff);
     a prompt for sale shows ``body: null`` to anyone without a licence."""
 
@@ -90,6 +90,8 @@ class PromptViewSet(ModelViewSet):
     search_fields = ["title"]
     ordering_fields = ["id", "created_at", "trust_score", "fork_count", "rating_count"]
     ordering = ["-id"]
+    read_serializer_class = PromptSerializer
+    service_object_name = "prompt"
 
     def get_queryset(self):
         qs = access.prompts_visible_to(self.request.user).select_related("author")
@@ -107,12 +109,6 @@ class PromptViewSet(ModelViewSet):
     def owner_user_id(self, obj) -> int:
         return obj.author.owner_id
 
-    def _read(self, prompt: Prompt, code: int = status.HTTP_200_OK) -> Response:
-        prompt = self.get_queryset().get(pk=prompt.pk)
-        return Response(
-            PromptSerializer(prompt, context=self.get_serializer_context()).data, status=code
-        )
-
     @extend_schema(parameters=[LABEL], responses={200: PromptSerializer, 404: error_response()})
     def retrieve(self, request, *args, **kwargs):
         """A prompt at its newest version, or with ``?label=`` at the version the label points
@@ -127,19 +123,10 @@ class PromptViewSet(ModelViewSet):
         return Response(data)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        prompt = services.prompt_create(**serializer.validated_data)
-        return self._read(prompt, status.HTTP_201_CREATED)
+        return self.service_create(services.prompt_create)
 
     def update(self, request, *args, **kwargs):
-        prompt = self.get_object()
-        serializer = self.get_serializer(
-            prompt, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        services.prompt_update(prompt=prompt, **serializer.validated_data)
-        return self._read(prompt)
+        return self.service_update(services.prompt_update, partial=kwargs.get("partial", False))
 
     @extend_schema(
         request=PromptForkSerializer,
@@ -153,10 +140,8 @@ class PromptViewSet(ModelViewSet):
         """Copy the prompt for ``assistant`` (+1 ``fork_count``). Needs the body: a licence when
         it is for sale."""
         prompt = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        fork = services.prompt_fork(prompt=prompt, **serializer.validated_data)
-        return self._read(fork, status.HTTP_201_CREATED)
+        fork = services.prompt_fork(prompt=prompt, **self.service_input())
+        return self.service_read(fork.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[PromptDiffQuerySerializer],
@@ -188,7 +173,7 @@ class PromptViewSet(ModelViewSet):
     partial_update=extend_schema(request=RitualUpdateSerializer),
 )
 @extend_schema(tags=["rituals"])
-class RitualViewSet(ModelViewSet):
+class RitualViewSet(ServiceWriteMixin, ModelViewSet):
     """Rituals: ordered prompt steps owned by an assistant."""
 
     permission_classes = [ReadOnlyOrAuthenticated, IsOwnerOrReadOnly]
@@ -196,6 +181,8 @@ class RitualViewSet(ModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "created_at", "name"]
     ordering = ["-id"]
+    read_serializer_class = RitualSerializer
+    service_object_name = "ritual"
 
     def get_queryset(self):
         return selectors.rituals_all().prefetch_related(
@@ -210,26 +197,11 @@ class RitualViewSet(ModelViewSet):
     def owner_user_id(self, obj) -> int:
         return obj.owner.owner_id
 
-    def _read(self, ritual: Ritual, code: int = status.HTTP_200_OK) -> Response:
-        ritual = self.get_queryset().get(pk=ritual.pk)
-        return Response(
-            RitualSerializer(ritual, context=self.get_serializer_context()).data, status=code
-        )
-
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        ritual = services.ritual_create(**serializer.validated_data)
-        return self._read(ritual, status.HTTP_201_CREATED)
+        return self.service_create(services.ritual_create)
 
     def update(self, request, *args, **kwargs):
-        ritual = self.get_object()
-        serializer = self.get_serializer(
-            ritual, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        services.ritual_update(ritual=ritual, **serializer.validated_data)
-        return self._read(ritual)
+        return self.service_update(services.ritual_update, partial=kwargs.get("partial", False))
 
 
 @extend_schema_view(

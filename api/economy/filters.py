@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from api.core.filters import filter_json_list_contains
 from api.filters import BoundedNumberFilter, IdFilter
+from api.permissions import is_owner
 from core.exceptions import NotYourAssistant
 from core.models import Assistant, Prompt
 from economy.models import AssistantPromptTrustMap, LedgerEntry, PromptTokenListing, Purchase
@@ -92,7 +93,7 @@ class PurchaseFilter(django_filters.FilterSet):
     def filter_assistant(self, queryset, name, value):
         owner_id = Assistant.objects.filter(pk=value).values_list("owner_id", flat=True).first()
         user = self.request.user
-        if owner_id is not None and not user.is_staff and owner_id != user.pk:
+        if owner_id is not None and not is_owner(user, owner_id):
             raise NotYourAssistant(field="assistant")
         role = self.data.get("role")
         if role == "buyer":

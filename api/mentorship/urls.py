@@ -1,7 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
-from .market_views import BarterOfferViewSet, PromptCurriculumVaultViewSet, RitualTagBundleViewSet
-from .views import AssistantMentorshipViewSet, MentorshipViewSet
+from .views import (
+    AssistantMentorshipViewSet,
+    BarterOfferViewSet,
+    MentorshipViewSet,
+    PromptCurriculumVaultViewSet,
+    RitualTagBundleViewSet,
+)
 
 router = SimpleRouter()
 # Detail actions only under core's /assistants/{id}/ (same basename: assistants_mentorship_*).

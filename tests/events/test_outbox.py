@@ -389,7 +389,7 @@ def test_a_service_failing_after_emitting_leaves_no_event(other_client, assistan
     listing = ListingFactory(prompt=PromptFactory(author=assistant), token_cost_cents=100)
     Event.objects.all().delete()  # the listing's own listing.created
     with (
-        mock.patch("economy.services.Sale", side_effect=RuntimeError("after the event")),
+        mock.patch("economy.services.purchases.Sale", side_effect=RuntimeError("after the event")),
         pytest.raises(RuntimeError),
     ):
         post(

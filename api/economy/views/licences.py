@@ -3,13 +3,14 @@ from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 
 from api.pagination import CursorPagination
+from api.permissions import own_assistant_or_403
+from api.schema import OWNER_ONLY
 from api.viewsets import GenericViewSet
 from core.models import PromptLicence
 from economy import selectors
 
 from ..serializers import LicenceSerializer
-from .common import ASSISTANT_PK, own_assistant_or_403
-from .wallets import OWNER_ONLY
+from .common import ASSISTANT_PK
 
 
 @extend_schema_view(

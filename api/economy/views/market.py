@@ -1,5 +1,3 @@
-from functools import cached_property
-
 from django.db.models import F
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -10,6 +8,7 @@ from rest_framework.response import Response
 from api.core.serializers import PromptSerializer
 from api.filters import SearchFilter
 from api.idempotency import (
+    BUY_409_CODES,
     IDEMPOTENCY_400_CODES,
     IDEMPOTENCY_409_CODES,
     IDEMPOTENCY_KEY_PARAMETER,
@@ -18,10 +17,9 @@ from api.idempotency import (
 from api.ordering import StableOrderingFilter
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.schema import error_response
-from api.viewsets import GenericViewSet
+from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
 from core.access import prompts_annotate_body_visible, prompts_visible_to
-from core.selectors import assistants_count
 from economy import selectors, services
 from economy.models import PromptTokenListing
 
@@ -53,6 +51,14 @@ LIST_COLUMNS = (
 )
 
 NOT_SELLER = error_response("not_owner", description="Only the seller (author's owner) may.")
+LISTING_UPDATE_SCHEMA = extend_schema(
+    request=ListingUpdateSerializer,
+    responses={
+        200: ListingSerializer,
+        403: NOT_SELLER,
+        409: error_response("listing_inactive"),
+    },
+)
 
 
 @extend_schema_view(
@@ -65,22 +71,8 @@ NOT_SELLER = error_response("not_owner", description="Only the seller (author's 
             409: error_response("already_listed"),
         },
     ),
-    update=extend_schema(
-        request=ListingUpdateSerializer,
-        responses={
-            200: ListingSerializer,
-            403: NOT_SELLER,
-            409: error_response("listing_inactive"),
-        },
-    ),
-    partial_update=extend_schema(
-        request=ListingUpdateSerializer,
-        responses={
-            200: ListingSerializer,
-            403: NOT_SELLER,
-            409: error_response("listing_inactive"),
-        },
-    ),
+    update=LISTING_UPDATE_SCHEMA,
+    partial_update=LISTING_UPDATE_SCHEMA,
 )
 @extend_schema(tags=["market"])
 class MarketPromptViewSet(
@@ -88,6 +80,8 @@ class MarketPromptViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    AssistantsCountMixin,
+    ServiceWriteMixin,
     GenericViewSet,
 ):
     """The prompt market. The list shows active listings unless ``is_active=false`` asks for
@@ -98,6 +92,8 @@ class MarketPromptViewSet(
     staff."""
 
     permission_classes = [ReadOnlyOrAuthenticated]
+    read_serializer_class = ListingSerializer
+    service_object_name = "listing"
     filterset_class = ListingFilter
     filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     search_fields = ["prompt__title"]
@@ -126,37 +122,24 @@ class MarketPromptViewSet(
             "rate": RatingCreateSerializer,
         }.get(self.action or "", ListingSerializer)
 
-    @cached_property
-    def assistants_total(self) -> int:
-        """The adoption score's denominator: counted once per request."""
-        return assistants_count()
-
-    def _read(self, listing: PromptTokenListing, code: int = status.HTTP_200_OK) -> Response:
-        listing = self.get_queryset().get(pk=listing.pk)
-        context = self.get_serializer_context()
-        return Response(ListingSerializer(listing, context=context).data, status=code)
-
     def _check_seller(self, listing: PromptTokenListing) -> None:
         check_owner(self.request, listing.prompt.author.owner_id)
 
     def create(self, request, *args, **kwargs):
         """List one of your public prompts (the seller is its author). One active listing per
         prompt: 409 ``already_listed``."""
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.service_input()
         check_owner(request, data["prompt"].author.owner_id)
         listing = services.listing_create(**data)
-        return self._read(listing, status.HTTP_201_CREATED)
+        return self.service_read(listing.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         """Change price or scores (seller only; active listings only)."""
         listing = self.get_object()
         self._check_seller(listing)
-        serializer = self.get_serializer(data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        services.listing_update(listing=listing, **serializer.validated_data)
-        return self._read(listing)
+        return self.service_update(
+            services.listing_update, partial=kwargs.get("partial", False), instance=listing
+        )
 
     @extend_schema(
         request=None,
@@ -173,7 +156,7 @@ class MarketPromptViewSet(
         listing = self.get_object()
         self._check_seller(listing)
         services.listing_delist(listing=listing)
-        return self._read(listing)
+        return self.service_read(listing.pk)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -181,14 +164,7 @@ class MarketPromptViewSet(
             201: BuyResultSerializer,
             400: error_response("cannot_buy_own", *IDEMPOTENCY_400_CODES, description="Bad input."),
             403: error_response("not_your_assistant"),
-            409: error_response(
-                "insufficient_funds",
-                "already_owned",
-                "listing_inactive",
-                "price_changed",
-                "version_changed",
-                *IDEMPOTENCY_409_CODES,
-            ),
+            409: error_response(*BUY_409_CODES, "version_changed", *IDEMPOTENCY_409_CODES),
         },
     )
     @action(detail=True, methods=["post"])

@@ -14,6 +14,7 @@ from api.idempotency import (
     idempotent_action,
 )
 from api.pagination import CursorPagination
+from api.permissions import is_owner
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from economy import selectors, services
@@ -77,8 +78,7 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         purchase = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = request.user
-        by_seller = user.is_staff or purchase.seller.owner_id == user.pk
+        by_seller = is_owner(request.user, purchase.seller.owner_id)
         refund = services.purchase_refund(
             purchase=purchase, by_seller=by_seller, reason=serializer.validated_data["reason"]
         )

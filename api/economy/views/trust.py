@@ -5,16 +5,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.ordering import StableOrderingFilter
-from api.schema import error_response
+from api.permissions import own_assistant_or_403
+from api.schema import OWNER_ONLY
 from api.viewsets import GenericViewSet
 from economy import selectors, services
 from economy.models import AssistantPromptTrustMap
 
 from ..filters import TrustMapFilter
 from ..serializers import TrustMapSerializer, TrustObservationSerializer
-from .common import ASSISTANT_PK, own_assistant_or_403
-
-OWNER_ONLY = error_response("not_your_assistant", description="Not your assistant.")
+from .common import ASSISTANT_PK
 
 
 @extend_schema_view(

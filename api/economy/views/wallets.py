@@ -6,7 +6,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.pagination import CursorPagination
-from api.schema import error_response
+from api.permissions import own_assistant_or_403
+from api.schema import OWNER_ONLY
 from api.viewsets import GenericViewSet
 from core.models import Assistant
 from economy import selectors
@@ -14,9 +15,7 @@ from economy.models import LedgerEntry, Wallet
 
 from ..filters import LedgerFilter
 from ..serializers import LedgerEntrySerializer, WalletSerializer
-from .common import ASSISTANT_PK, own_assistant_or_403
-
-OWNER_ONLY = error_response("not_your_assistant", description="Not your assistant.")
+from .common import ASSISTANT_PK
 
 
 @extend_schema(tags=["wallets"])

@@ -145,8 +145,8 @@ def test_feedback_on_missing_log_is_404(other_client):
     [
         (1.5, "max_value"),
         (-1.01, "min_value"),
-        ("nan", "invalid"),
-        ("inf", "invalid"),
+        ("nan", "not_finite"),
+        ("inf", "not_finite"),
         ("high", "invalid"),
         (None, "null"),
         ([0.5], "invalid"),

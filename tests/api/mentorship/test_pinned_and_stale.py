@@ -8,6 +8,7 @@ import pytest
 from economy.models import LedgerEntry, Wallet
 from mentorship import services
 from mentorship.models import BarterOffer, CurriculumAdoption, PromptCurriculumVault
+from mentorship.services import barters
 from tests.conftest import error_codes
 from tests.economy.helpers import assert_ledger_invariants
 from tests.factories import AssistantFactory
@@ -189,7 +190,7 @@ def test_accept_holds_both_curricula_until_the_swap_commits(client_for, monkeypa
         offered_curriculum=curriculum_make(offerer),
         target_curriculum=curriculum_make(curator),
     )
-    adopt = services._curriculum_adopt
+    adopt = barters._curriculum_adopt
     inactive_at_adoption = []
 
     def slow_adopt(*, curriculum, assistant, source):
@@ -198,7 +199,7 @@ def test_accept_holds_both_curricula_until_the_swap_commits(client_for, monkeypa
         inactive_at_adoption.append(fresh.exists())
         return adopt(curriculum=curriculum, assistant=assistant, source=source)
 
-    monkeypatch.setattr(services, "_curriculum_adopt", slow_adopt)
+    monkeypatch.setattr(barters, "_curriculum_adopt", slow_adopt)
     accepter, offerer_client = client_for(curator.owner), client_for(offerer.owner)
 
     def deactivate():

@@ -1,68 +1,28 @@
-"""Writes of the core domain. Keyword-only, one transaction each; they never see a request."""
+"""Prompts, their versions and labels: create, update (a new version when the text changes), fork."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 
-from .access import bodies_publishable, prompt_usable_by, prompts_unusable_by
-from .events import event_emit
-from .exceptions import (
-    ClauseInUse,
-    InvalidInput,
+from ..access import bodies_publishable, prompt_usable_by
+from ..events import event_emit
+from ..exceptions import (
     Listed,
     NotFound,
     NotLicensed,
-    PromptNotReadable,
-    UnknownCodexClause,
     UnknownVersion,
-    UsernameTaken,
 )
-from .models import (
+from ..models import (
     Assistant,
-    CodexClause,
     Prompt,
     PromptLabel,
     PromptLicence,
     PromptVersion,
-    Ritual,
-    RitualStep,
 )
-from .selectors import codex_clause_in_use, codex_codes_unknown
-from .signals import prompt_changed, ritual_changed
-
-
-def codex_clauses_validate(codes: Sequence[str], *, field: str = "codex_clauses") -> None:
-    """Every codex_clauses list and codex_alignment key must name an existing clause."""
-    unknown = codex_codes_unknown(list(codes))
-    if unknown:
-        raise UnknownCodexClause(f"Unknown codex clause(s): {', '.join(unknown)}.", field=field)
-
-
-@transaction.atomic
-def user_register(*, username: str, password: str, email: str = "") -> User:
-    """Usernames are unique after NFKC normalisation and case folding: ``ALICE``, fullwidth
-    or not, beside ``alice`` is 400 ``unique``. The claim's unique index settles two registrations of
-    one name racing: one user is created, the other gets the same 400."""
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(username=username, password=password, email=email)
-    except IntegrityError:  # a concurrent registration claimed the name first
-        raise UsernameTaken(field="username") from None
-
-
-@transaction.atomic
-def assistant_create(*, owner: User, name: str, description: str = "") -> Assistant:
-    """The assistant row alone; ``economy.services.assistant_open`` adds its wallet."""
-    return Assistant.objects.create(owner=owner, name=name, description=description)
-
-
-def assistant_update(*, assistant: Assistant, **fields) -> Assistant:
-    for key, value in fields.items():
-        setattr(assistant, key, value)
-    assistant.save(update_fields=[*fields.keys()])
-    return assistant
+from ..signals import prompt_changed
+from ..unset import UNSET, Unset, given
+from .codex import codex_clauses_validate
 
 
 @transaction.atomic
@@ -116,11 +76,23 @@ PROMPT_TEXT_FIELDS = ("title", "body", "tags", "codex_clauses")
 
 
 @transaction.atomic
-def prompt_update(*, prompt: Prompt, message: str = "", **fields) -> Prompt:
-    """Edit a prompt. A change of body, title, tags or clauses makes the next version (with
+def prompt_update(
+    *,
+    prompt: Prompt,
+    message: str = "",
+    title: str | Unset = UNSET,
+    body: str | Unset = UNSET,
+    tags: Sequence[str] | Unset = UNSET,
+    codex_clauses: Sequence[str] | Unset = UNSET,
+    is_public: bool | Unset = UNSET,
+) -> Prompt:
+    """Edit a prompt; only the fields given are written. A change of body, title, tags or clauses makes the next version (with
     ``message``), under the prompt's row lock so two concurrent edits make two versions; a
     metadata edit (is_public) or the same text makes none. A prompt with an active listing
     cannot be made private (409 ``listed``: its buyers would lose what they paid for)."""
+    fields = given(
+        title=title, body=body, tags=tags, codex_clauses=codex_clauses, is_public=is_public
+    )
     if "codex_clauses" in fields:
         codex_clauses_validate(fields["codex_clauses"])
     for key in ("tags", "codex_clauses"):
@@ -202,94 +174,6 @@ def prompt_fork(*, prompt: Prompt, assistant: Assistant, title: str | None = Non
     return fork
 
 
-def _ritual_steps_validate(*, owner: Assistant, steps: Sequence[Prompt]) -> None:
-    unusable = {p.pk for p in prompts_unusable_by(prompts=steps, assistant=owner)}
-    for position, prompt in enumerate(steps):
-        if prompt.pk in unusable:
-            raise PromptNotReadable(
-                f"Step {position}: the ritual's owner may not read prompt {prompt.pk}.",
-                field="steps",
-            )
-
-
-def _ritual_steps_replace(*, ritual: Ritual, steps: Sequence[Prompt]) -> None:
-    RitualStep.objects.filter(ritual=ritual).delete()
-    RitualStep.objects.bulk_create(
-        RitualStep(ritual=ritual, position=i, prompt=p) for i, p in enumerate(steps)
-    )
-
-
-@transaction.atomic
-def ritual_create(
-    *,
-    owner: Assistant,
-    name: str,
-    description: str = "",
-    steps: Sequence[Prompt] = (),
-    codex_clauses: Sequence[str] = (),
-) -> Ritual:
-    """A ritual's steps are prompts its owner may read, kept in the given order."""
-    codex_clauses_validate(codex_clauses)
-    _ritual_steps_validate(owner=owner, steps=steps)
-    ritual = Ritual.objects.create(
-        owner=owner, name=name, description=description, codex_clauses=list(codex_clauses)
-    )
-    _ritual_steps_replace(ritual=ritual, steps=steps)
-    return ritual
-
-
-@transaction.atomic
-def ritual_update(*, ritual: Ritual, steps: Sequence[Prompt] | None = None, **fields) -> Ritual:
-    if "codex_clauses" in fields:
-        codex_clauses_validate(fields["codex_clauses"])
-        fields["codex_clauses"] = list(fields["codex_clauses"])
-    for key, value in fields.items():
-        setattr(ritual, key, value)
-    ritual.save(update_fields=[*fields.keys(), "updated_at"])
-    if steps is not None:
-        _ritual_steps_validate(owner=ritual.owner, steps=steps)
-        _ritual_steps_replace(ritual=ritual, steps=steps)
-    ritual_changed.send(sender=Ritual, ritual_id=ritual.pk)
-    return ritual
-
-
-def codex_clause_create(*, code: str, text: str) -> CodexClause:
-    if CodexClause.objects.filter(code=code).exists():
-        raise InvalidInput("A clause with this code exists.", code="unique", field="code")
-    return CodexClause.objects.create(code=code, text=text)
-
-
-def _newest_version_ids(prompt_ids: Iterable[int]) -> dict[int, int]:
-    """``{prompt_id: id of its newest PromptVersion}`` in one query."""
-    return dict(
-        PromptVersion.objects.filter(
-            prompt_id__in=list(prompt_ids), number=F("prompt__version")
-        ).values_list("prompt_id", "pk")
-    )
-
-
-def licence_grant(*, assistant: Assistant, prompt: Prompt, source: str) -> PromptLicence:
-    """A licence to ``prompt`` for ``assistant`` at the prompt's newest version. Raises
-    IntegrityError when the assistant holds one already (the caller decides what that means)."""
-    version_id = _newest_version_ids([prompt.pk])[prompt.pk]
-    with transaction.atomic():
-        return PromptLicence.objects.create(
-            assistant=assistant, prompt=prompt, version_id=version_id, source=source
-        )
-
-
-def licences_grant(*, assistant_id: int, prompt_ids: Iterable[int], source: str) -> None:
-    """A licence per prompt at its newest version; ones the assistant holds stay as they are."""
-    versions = _newest_version_ids(prompt_ids)
-    PromptLicence.objects.bulk_create(
-        [
-            PromptLicence(assistant_id=assistant_id, prompt_id=pid, version_id=vid, source=source)
-            for pid, vid in versions.items()
-        ],
-        ignore_conflicts=True,
-    )
-
-
 def _version_of(*, prompt: Prompt, number: int) -> PromptVersion:
     version = PromptVersion.objects.filter(prompt=prompt, number=number).first()
     if version is None:
@@ -324,13 +208,3 @@ def label_remove(*, prompt: Prompt, name: str) -> None:
     if not deleted:
         raise NotFound("The prompt has no label of this name.")
     _label_event_emit(prompt=prompt, name=name, number=None)
-
-
-@transaction.atomic
-def codex_clause_delete(*, clause: CodexClause) -> None:
-    """A clause that any prompt, ritual, bundle or curriculum still names cannot be deleted
-    (409 ``clause_in_use``): their clause lists would name a code that no longer exists."""
-    list(CodexClause.objects.select_for_update().filter(pk=clause.pk).values_list("pk"))
-    if codex_clause_in_use(code=clause.code):
-        raise ClauseInUse()
-    clause.delete()

@@ -14,8 +14,8 @@ from api.viewsets import GenericViewSet
 from core.models import Assistant
 from mentorship import selectors, services
 
-from .filters import MentorshipFilter
-from .serializers import (
+from ..filters import MentorshipFilter
+from ..serializers import (
     MentorshipAdoptSerializer,
     MentorshipFeedbackSerializer,
     MentorshipLogSerializer,
