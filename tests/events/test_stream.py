@@ -163,7 +163,7 @@ def test_a_commit_this_process_is_not_told_of_arrives_by_the_bus(live_asgi, read
     user = UserFactory()
     stream = open_stream(readers, live_asgi, user)
     stream.wait_open()
-    monkeypatch.setattr("core.events._listeners", [])
+    monkeypatch.setattr("core.events.emit._listeners", [])
     started = time.monotonic()
     event_id = completed([user.pk])
     event = stream.next_event(timeout=1.0)
