@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from django.core.management import call_command
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -78,3 +80,28 @@ def loopback_targets(settings):
 def run_worker() -> None:
     """Run every job that is due, as the worker does, until none is left."""
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+@pytest.fixture
+def no_requests(monkeypatch):
+    """Nothing here may reach the network: resolving is allowed, sending is not."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a request was made")
+
+    monkeypatch.setattr(httpx.Client, "send", refuse)
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Host names resolve to what the test says (IP literals still resolve to themselves)."""
+    answers: dict[str, list[str]] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answers[host]]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers

@@ -1,0 +1,91 @@
+"""The one way to write an event: ``event_emit`` in the caller's transaction, so a change and
+its event commit or roll back together; listeners are told after commit."""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import Event, EventRecipient
+from ..webhook_queue import webhook_deliveries_create
+from .validation import event_data_validate
+
+# Taken by every transaction that writes an event on PostgreSQL and held until it commits, so
+# events commit in id order: a reader that saw id N never later finds a smaller id appear.
+EVENT_ORDER_LOCK = 0x6D797468  # "myth"
+
+# PostgreSQL channel the stream listeners LISTEN on; NOTIFY is delivered only at commit.
+EVENTS_CHANNEL = "mythos_events"
+
+# One round trip: take the order lock, insert, and queue the NOTIFY (sent if the change commits).
+_INSERT_LOCKED = (
+    "WITH ordered AS (SELECT pg_advisory_xact_lock(%s)), "
+    "ins AS (INSERT INTO core_event (type, created_at, data) SELECT %s, %s, %s FROM ordered "
+    "RETURNING id) "
+    "SELECT id, pg_notify(%s, id::text) FROM ins"
+)
+
+
+def _event_insert(*, type: str, data: dict[str, Any]) -> Event:
+    event = Event(type=type, data=data)
+    if connection.vendor != "postgresql":
+        # SQLite runs one writing transaction at a time: ids already commit in order.
+        event.save(force_insert=True)
+        return event
+    event.created_at = timezone.now()
+    data_field = Event._meta.get_field("data")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_LOCKED,
+            [
+                EVENT_ORDER_LOCK,
+                type,
+                event.created_at,
+                data_field.get_db_prep_save(data, connection),
+                EVENTS_CHANNEL,
+            ],
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    return event
+
+
+_listeners: list[Callable[[int], None]] = []
+
+
+def event_listener_add(listener: Callable[[int], None]) -> None:
+    """Call ``listener(event_id)`` after each commit that wrote an event (the stream hub wakes
+    on it in this process; other processes learn through their own listener)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def event_listener_remove(listener: Callable[[int], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _events_committed(event_id: int) -> None:
+    for listener in list(_listeners):
+        listener(event_id)
+
+
+def event_emit(*, type: str, data: dict[str, Any], recipients: Iterable[int | None]) -> Event:
+    """Write an event of ``type`` addressed to ``recipients`` (user ids; duplicates and None are
+    dropped) in the caller's transaction: one INSERT for the event, one for its recipients. A
+    change that rolls back takes its event with it. After commit, listeners are told.
+
+    ``data`` off the catalogue is a ValueError raised before anything is written."""
+    event_data_validate(type=type, data=data)
+    return _event_write(type=type, data=data, users=sorted({u for u in recipients if u}))
+
+
+@transaction.atomic(savepoint=False)  # all or nothing with the change it records
+def _event_write(*, type: str, data: dict[str, Any], users: list[int]) -> Event:
+    event = _event_insert(type=type, data=data)
+    EventRecipient.objects.bulk_create(EventRecipient(event=event, user_id=u) for u in users)
+    webhook_deliveries_create(event=event, users=users)
+    event_id = event.pk
+    transaction.on_commit(lambda: _events_committed(event_id))
+    return event
