@@ -1,6 +1,6 @@
 """Benchmark settings: production-like (DEBUG off, no toolbar, no browsable API) on a bench
 database, with throttling effectively off. The limit it is measured against is a separate
-plain WSGI app (bench/limit_wsgi.py).
+plain WSGI app (the package bench/limit/, served as bench.limit_wsgi:application).
 
 Used by ``make bench`` (bench/run.py). Never for serving users: the secret key is generated
 per run unless SECRET_KEY is set, and only loopback hosts are allowed.

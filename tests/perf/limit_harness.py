@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from bench import limit_wsgi
+from bench.limit.app import LimitApp
 from core.models import Assistant, WebhookEndpoint
 from economy.models import PromptTokenListing, Wallet
 from tests.factories import AssistantFactory, PromptFactory, UserFactory
@@ -36,7 +36,7 @@ TABLES = [
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
-def limit_app() -> limit_wsgi.LimitApp:
+def limit_app() -> LimitApp:
     db = connection.settings_dict
     dsn = psycopg.conninfo.make_conninfo(
         dbname=db["NAME"],
@@ -45,7 +45,7 @@ def limit_app() -> limit_wsgi.LimitApp:
         user=db["USER"] or None,
         password=db["PASSWORD"] or None,
     )
-    return limit_wsgi.LimitApp(
+    return LimitApp(
         dsn,
         count_cache_seconds=settings.API_COUNT_CACHE_SECONDS,
         count_cache_min_rows=settings.API_COUNT_CACHE_MIN_ROWS,

@@ -1,4 +1,4 @@
-"""The bench's limit (bench/limit_wsgi.py) under concurrency and at commit: two rates at once\nand the NOTIFY of each event, as the API does. PostgreSQL only: the limit's SQL is\nPostgreSQL's."""
+"""The bench's limit (bench/limit/) under concurrency and at commit: two rates at once\nand the NOTIFY of each event, as the API does. PostgreSQL only: the limit's SQL is\nPostgreSQL's."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""The bench's limit (bench/limit_wsgi.py, plain WSGI + psycopg + orjson) answers and writes
+"""The bench's limit (bench/limit/, plain WSGI + psycopg + orjson) answers and writes
 exactly what the API does: for each request the same world is built twice from empty tables
 (same ids), the API answers on one, the limit's WSGI callable on the other, and the JSON
 answers and the rows of every table a scenario writes must be equal (timestamps aside, which
@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from knox.models import AuthToken
 
-from bench import limit_wsgi
+from bench.limit import constants, step, writes
 from tests.perf.limit_harness import (
     call_api,
     call_limit,
@@ -202,13 +202,10 @@ def test_the_limit_uses_the_domains_formulas_not_copies():
     from economy import formulas as economy_formulas
     from training import formulas as training_formulas
 
-    assert limit_wsgi.reputation_trust_score is economy_formulas.reputation_trust_score
-    assert (
-        limit_wsgi.codex_tension_population_stddev
-        is training_formulas.codex_tension_population_stddev
-    )
-    assert limit_wsgi.settings is settings
-    assert limit_wsgi.EVENT_ORDER_LOCK == events.EVENT_ORDER_LOCK
-    assert limit_wsgi.EVENTS_CHANNEL == events.EVENTS_CHANNEL
-    assert limit_wsgi.MAX_TOKENS_CENTS == fields.MAX_TOKENS_CENTS
-    assert limit_wsgi.MONEY_RE.pattern == fields.MONEY_RE.pattern
+    assert writes.reputation_trust_score is economy_formulas.reputation_trust_score
+    assert step.codex_tension_population_stddev is training_formulas.codex_tension_population_stddev
+    assert writes.settings is settings
+    assert constants.EVENT_ORDER_LOCK == events.EVENT_ORDER_LOCK
+    assert constants.EVENTS_CHANNEL == events.EVENTS_CHANNEL
+    assert constants.MAX_TOKENS_CENTS == fields.MAX_TOKENS_CENTS
+    assert constants.MONEY_RE.pattern == fields.MONEY_RE.pattern
