@@ -104,7 +104,7 @@ clients: install node_modules/.installed
 	npx --no-install tsc --noEmit -p clients/typescript/tsconfig.json
 
 bench: install
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)
 	$(PY) bench/streams.py $(BENCH_STREAMS_ARGS)
 
 clean:

@@ -2,8 +2,8 @@
 database, with throttling effectively off. The limit it is measured against is a separate
 plain WSGI app (the package bench/limit/, served as bench.limit_wsgi:application).
 
-Used by ``make bench`` (bench/run.py). Never for serving users: the secret key is generated
-per run unless SECRET_KEY is set, and only loopback hosts are allowed.
+Used by ``make bench`` (python -m bench.run). Never for serving users: the secret key is
+generated per run unless SECRET_KEY is set, and only loopback hosts are allowed.
 """
 
 import secrets
@@ -19,7 +19,8 @@ SECRET_KEY = env("SECRET_KEY") or secrets.token_urlsafe(64)
 VAULT_SIGNING_KEY = env("VAULT_SIGNING_KEY", SECRET_KEY)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
-# Each run's cache keys apart (bench/run.py sets a fresh prefix), so nothing needs flushing.
+# Each run's cache keys apart (bench.harness.databases sets a fresh prefix), so nothing needs
+# flushing.
 CACHES["default"]["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX") or "mythos-bench"  # noqa: F405
 
 # Persistent connections, as a production deployment behind gunicorn would use.

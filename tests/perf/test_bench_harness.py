@@ -2,7 +2,8 @@
 scenario queues its concurrent buyers on one listing, and the report puts ``api / limit`` with
 its spread and target first."""
 
-from bench import run
+from bench.harness import common, databases, load
+from bench.harness.report import markdown
 from bench.tasks import pair_capacity, write_request
 
 FX = {
@@ -23,7 +24,7 @@ def test_every_run_buys_pairs_no_other_run_buys():
     every: list = []
     for scenario in ("buy", "buy_hot"):
         capacity = pair_capacity(FX, scenario)
-        starts = run.slices(FX, scenario, runs)
+        starts = load.slices(FX, scenario, runs)
         width = capacity // runs
         assert starts == [i * width for i in range(runs)]
         every += _pairs(scenario, range(starts[0], starts[-1] + width))
@@ -61,12 +62,12 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
                 "ledger_invariants": {"ok": True},
                 "scenarios": {
                     "buy": {
-                        "label": run.LABELS["buy"],
+                        "label": common.LABELS["buy"],
                         "queries": 16,
                         "api": [_run(30), _run(40), _run(50)],
                         "limit": [_run(100), _run(100), _run(100)],
-                        "ratio": run.spread(ratios),
-                        "target": run.TARGETS["buy"],
+                        "ratio": load.spread(ratios),
+                        "target": common.TARGETS["buy"],
                         "met": False,
                     }
                 },
@@ -74,18 +75,18 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
         },
         "sqlite": {
             "small": {
-                "settings": run.SQLITE_SETTINGS,
+                "settings": common.SQLITE_SETTINGS,
                 "workers": 5,
                 "clients": 8,
                 "seconds_per_run": 5,
                 "ledger_invariants": {"ok": True},
                 "scenarios": {
-                    "buy": {"label": run.LABELS["buy"], "queries": 16, "api": [_run(20)]}
+                    "buy": {"label": common.LABELS["buy"], "queries": 16, "api": [_run(20)]}
                 },
             }
         },
     }
-    text = run.markdown(report)
+    text = markdown(report)
     assert (
         "| buy, distinct buyers and listings | 30-50 | 100 | **0.40** (0.30-0.50) | "
         "≥ 0.35 **missed** | 10 | 10 | 16 | 0 / 0 |"
@@ -94,7 +95,7 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
 
 
 def test_seeding_goes_through_one_command():
-    assert run.seed_command("py", "small", ["--x"]) == [
+    assert databases.seed_command("py", "small", ["--x"]) == [
         "py",
         "-m",
         "bench.seed_scale",

@@ -1,0 +1,106 @@
+"""The two kinds of bench run for a size: on PostgreSQL the API and the limit served by the
+same gunicorn command, warmed, then for each scenario alternated pairs of locust runs and the
+``api / limit`` ratio against its target; on SQLite the API alone with ``make run``'s settings.
+Each ends with the ledger invariants after the load."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from bench.harness.common import LABELS, NO_THROTTLE, SCENARIOS, SQLITE_SETTINGS, TARGETS, log
+from bench.harness.databases import invariants, postgres_database, prepared, sqlite_database
+from bench.harness.load import locust, slices, spread
+from bench.harness.serving import serve, stop, warm
+
+
+def bench_postgres(size: str, args) -> dict:
+    db_url, fresh = postgres_database(size, args.reuse)
+    env, fx, counts = prepared(size, db_url, fresh, args)
+    workers = args.workers or (os.cpu_count() or 1) * 2 + 1
+    api, api_port = serve("config.wsgi:application", env, workers)
+    limit, limit_port = serve("bench.limit_wsgi:application", env, workers)
+    scenarios: dict[str, Any] = {}
+    try:
+        warm(api_port, fx, range(32, 48))
+        warm(limit_port, fx, range(48, 64))
+        for scenario in SCENARIOS:
+            if args.only and scenario not in args.only:
+                continue
+            starts = slices(fx, scenario, 2 * args.pairs)
+            runs: dict[str, list] = {"api": [], "limit": []}
+            for pair in range(args.pairs):
+                # Alternate which side goes first, so neither always runs on a warmer machine.
+                order = [("api", api_port), ("limit", limit_port)]
+                for k, (side, port) in enumerate(order if pair % 2 == 0 else order[::-1]):
+                    name = f"pg-{size}-{scenario}-{side}-{pair}"
+                    stats = locust(scenario, port, env, args, name, starts[2 * pair + k])
+                    runs[side].append(stats)
+                    log(
+                        f"  {scenario} {side} #{pair}: {stats['rps']} req/s, "
+                        f"p95 {stats['p95_ms']} ms, {stats['failures']}/{stats['requests']} "
+                        f"failed, generator {stats['generator_cpu_s']} CPU s"
+                    )
+            ratios = [
+                api_run["rps"] / limit_run["rps"] if limit_run["rps"] else 0.0
+                for api_run, limit_run in zip(runs["api"], runs["limit"], strict=True)
+            ]
+            ratio = spread(ratios)
+            scenarios[scenario] = {
+                "label": LABELS[scenario],
+                "queries": counts.get(scenario, {}).get("queries"),
+                **runs,
+                "ratios": [round(r, 3) for r in ratios],
+                "ratio": ratio,
+                "target": TARGETS[scenario],
+                "met": ratio["min"] >= TARGETS[scenario],
+            }
+    finally:
+        stop(api)
+        stop(limit)
+    return {
+        "database": "postgresql",
+        "seed_seconds": env.get("BENCH_SEEDED_SECONDS"),
+        "workers": workers,
+        "clients": args.users,
+        "seconds_per_run": args.seconds,
+        "pairs": args.pairs,
+        "hot_prompt_ratings": fx["hot_prompt_ratings"],
+        "scenarios": scenarios,
+        "ledger_invariants": invariants(env, f"pg-{size}"),
+    }
+
+
+def bench_sqlite(size: str, args) -> dict:
+    """The same scenarios, API only, served with ``make run``'s settings on SQLite."""
+    db_url, fresh = sqlite_database(size, args.reuse)
+    env, fx, counts = prepared(size, db_url, fresh, args)
+    workers = args.workers or (os.cpu_count() or 1) * 2 + 1
+    serve_env = {**env, "DJANGO_SETTINGS_MODULE": SQLITE_SETTINGS, **NO_THROTTLE}
+    serve_env.pop("REDIS_URL", None)  # `make run` has no Redis: a local-memory cache per worker
+    api, port = serve("config.wsgi:application", serve_env, workers)
+    scenarios: dict[str, Any] = {}
+    try:
+        warm(port, fx, range(32, 64))
+        for scenario in SCENARIOS:
+            if args.only and scenario not in args.only:
+                continue
+            stats = locust(scenario, port, env, args, f"sqlite-{size}-{scenario}", 0)
+            log(f"  sqlite {scenario}: {stats['rps']} req/s, p95 {stats['p95_ms']} ms")
+            scenarios[scenario] = {
+                "label": LABELS[scenario],
+                "queries": counts.get(scenario, {}).get("queries"),
+                "api": [stats],
+            }
+    finally:
+        stop(api)
+    return {
+        "database": "sqlite",
+        "settings": SQLITE_SETTINGS,
+        "seed_seconds": env.get("BENCH_SEEDED_SECONDS"),
+        "workers": workers,
+        "clients": args.users,
+        "seconds_per_run": args.seconds,
+        "scenarios": scenarios,
+        "ledger_invariants": invariants(env, f"sqlite-{size}"),
+    }
