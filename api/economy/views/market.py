@@ -16,6 +16,7 @@ from api.idempotency import (
 )
 from api.ordering import StableOrderingFilter
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
+from api.renderers import with_fast_json
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -25,6 +26,7 @@ from economy.models import PromptTokenListing
 
 from ..filters import ListingFilter
 from ..serializers import (
+    LISTING_ROW_VALUES,
     AssistantActionSerializer,
     BuyResultSerializer,
     BuySerializer,
@@ -35,6 +37,7 @@ from ..serializers import (
     ListingUpdateSerializer,
     RatingCreateSerializer,
     RatingSerializer,
+    listing_row_representation,
 )
 from .reputation import rating_create
 
@@ -100,6 +103,9 @@ class MarketPromptViewSet(
     ordering_fields = ["cost", "trust", "adoption", "listed_at", "id"]
     ordering = ["-id"]
 
+    def get_renderers(self):
+        return with_fast_json(super().get_renderers())
+
     def get_queryset(self):
         qs = selectors.listings_visible_to(self.request.user).alias(
             cost=F("token_cost_cents"), trust=F("prompt__trust_score"), adoption=F("adopter_count")
@@ -110,6 +116,19 @@ class MarketPromptViewSet(
             # The page needs the listing and a few prompt columns: no author row, no timestamps.
             qs = qs.select_related(None).select_related("prompt").only(*LIST_COLUMNS)
         return qs
+
+    def list(self, request, *args, **kwargs):
+        # The hot read: the page's rows as plain values, each written as ListingSerializer
+        # writes a listing (listing_row_representation), with no model instance or serializer
+        # per row. ListingSerializer stays the schema's and every other action's.
+        queryset = self.filter_queryset(self.get_queryset()).values(*LISTING_ROW_VALUES)
+        page = self.paginate_queryset(queryset)
+        rows = queryset if page is None else page
+        assistants = self.assistants_count
+        data = [listing_row_representation(row, assistants) for row in rows]
+        if page is None:
+            return Response(data)
+        return self.get_paginated_response(data)
 
     def get_serializer_class(self):
         return {
