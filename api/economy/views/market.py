@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.db.models import F
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -5,6 +6,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.cache import prefetched
 from api.core.serializers import PromptSerializer
 from api.filters import SearchFilter
 from api.idempotency import (
@@ -15,12 +17,14 @@ from api.idempotency import (
     idempotent_action,
 )
 from api.ordering import StableOrderingFilter
+from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.renderers import with_fast_json
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
 from core.access import prompts_annotate_body_visible, prompts_visible_to
+from core.selectors import ASSISTANTS_COUNT_CACHE_KEY
 from economy import selectors, services
 from economy.models import PromptTokenListing
 
@@ -122,9 +126,11 @@ class MarketPromptViewSet(
         # writes a listing (listing_row_representation), with no model instance or serializer
         # per row. ListingSerializer stays the schema's and every other action's.
         queryset = self.filter_queryset(self.get_queryset()).values(*LISTING_ROW_VALUES)
-        page = self.paginate_queryset(queryset)
+        # Both cached counts (the list's, the assistants') in one cache round trip.
+        with prefetched(cache, [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]):
+            page = self.paginate_queryset(queryset)
+            assistants = self.assistants_count
         rows = queryset if page is None else page
-        assistants = self.assistants_count
         data = [listing_row_representation(row, assistants) for row in rows]
         if page is None:
             return Response(data)
