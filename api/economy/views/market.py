@@ -1,6 +1,5 @@
 from django.core.cache import cache
 from django.db.models import F
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -8,7 +7,7 @@ from rest_framework.response import Response
 
 from api.cache import prefetched
 from api.core.serializers import PromptSerializer
-from api.filters import SearchFilter
+from api.filters import FilterBackend, SearchFilter
 from api.idempotency import (
     BUY_409_CODES,
     IDEMPOTENCY_400_CODES,
@@ -102,7 +101,7 @@ class MarketPromptViewSet(
     read_serializer_class = ListingSerializer
     service_object_name = "listing"
     filterset_class = ListingFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StableOrderingFilter]
     search_fields = ["prompt__title"]
     ordering_fields = ["cost", "trust", "adoption", "listed_at", "id"]
     ordering = ["-id"]

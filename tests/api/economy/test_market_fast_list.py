@@ -152,3 +152,26 @@ DATA = {
 def test_fast_renderer_writes_the_bytes_drf_writes():
     assert FastJSONRenderer().render(DATA) == JSONRenderer().render(DATA)
     assert FastJSONRenderer().render(None) == JSONRenderer().render(None)
+
+
+@pytest.mark.django_db
+def test_no_filter_in_the_query_builds_no_filterset(market, anon_client, monkeypatch):
+    from api.economy.filters import ListingFilter
+
+    built = []
+    init = ListingFilter.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(1)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ListingFilter, "__init__", counting_init)
+    assert anon_client.get(URL + "?ordering=-trust&page_size=50&page=1").status_code == 200
+    assert built == []
+    r = anon_client.get(URL + "?seller=abc")
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["attr"] == "seller"
+    assert built == [1]
+    assert anon_client.get(URL + "?ordering=nope").status_code == 200  # unknown keys are ignored
+    r = anon_client.get(URL + f"?seller={market['paid'].prompt.author_id}")
+    assert [x["id"] for x in r.json()["results"]] == [market["free"].pk, market["paid"].pk]
