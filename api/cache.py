@@ -10,17 +10,23 @@ reconnects on the next try, so everything resumes without a restart when Redis r
 
 import logging
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError, RedisError
 from redis.retry import Retry
 
 from .metrics import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
+
+# Values read ahead in one round trip (``prefetched``) for the code that runs inside it.
+_PREFETCHED: ContextVar[dict[str, Any] | None] = ContextVar("cache_prefetched", default=None)
 
 # Fail fast: no client-side retries (each would add a backoff to every request while Redis is
 # down) and short socket timeouts. Overridable in the cache's OPTIONS.
@@ -28,6 +34,8 @@ DEFAULT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeou
 
 
 class FailOpenRedisCache(RedisCache):
+    keeps_prefetched = True  # ``get`` answers from ``prefetched``'s read
+
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
         self.retry_after_seconds = float(options.pop("retry_after_seconds", 1.0))
@@ -59,15 +67,36 @@ class FailOpenRedisCache(RedisCache):
         return self._call("add", False, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
+        memo = _PREFETCHED.get()
+        if memo is not None and version is None and key in memo:
+            value = memo[key]
+            return default if value is None else value
         return self._call("get", default, super().get, key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        _forget(key)
         return self._call("set", None, super().set, key, value, timeout, version)
+
+    def incr_window(self, key, timeout: int, version=None) -> int:
+        """A window counter in ONE round trip: created at 0 for ``timeout`` seconds unless it
+        exists, then incremented (SET NX EX + INCR in a MULTI, atomic on the server)."""
+        return self._call("incr", 1, self._incr_window, key, timeout, version)
+
+    def _incr_window(self, key, timeout: int, version) -> int:
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+        try:
+            return _window_pipeline(client, key, timeout)
+        except ConnectionError:
+            # A pooled connection Redis dropped (a restart): once more on a fresh one, so the
+            # first request after Redis returns is counted too.
+            return _window_pipeline(client, key, timeout)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("touch", False, super().touch, key, timeout, version)
 
     def delete(self, key, version=None):
+        _forget(key)
         return self._call("delete", False, super().delete, key, version)
 
     def get_many(self, keys, version=None):
@@ -88,3 +117,47 @@ class FailOpenRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False, super().clear)
+
+
+def _window_pipeline(client, key: str, timeout: int) -> int:
+    pipe = client.pipeline(transaction=True)
+    pipe.set(key, 0, ex=int(timeout), nx=True)
+    pipe.incr(key)
+    return int(pipe.execute()[1])
+
+
+def _forget(key: str) -> None:
+    memo = _PREFETCHED.get()
+    if memo is not None:
+        memo.pop(key, None)
+
+
+def window_counter_incr(cache, key: str, timeout: int) -> int:
+    """Increment the counter ``key``, creating it at 0 for ``timeout`` seconds first: one round
+    trip on Redis (``incr_window``), ``add`` + ``incr`` under the lock of other backends."""
+    incr_window = getattr(cache, "incr_window", None)
+    if incr_window is not None:
+        return incr_window(key, timeout)
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr: start it again
+        cache.add(key, 0, timeout)
+        return cache.incr(key)
+
+
+@contextmanager
+def prefetched(cache, keys: Iterable[str]) -> Iterator[None]:
+    """Read ``keys`` in one round trip (``get_many``); inside the block ``cache.get`` of one of
+    them answers from that read (a ``set`` or ``delete`` of it goes to the cache again). Only
+    the fail-open Redis cache keeps the read; other backends are cheap to ask again."""
+    if not getattr(cache, "keeps_prefetched", False):  # ``cache`` may be Django's proxy
+        yield
+        return
+    keys = list(keys)
+    found = cache.get_many(keys)
+    token = _PREFETCHED.set({key: found.get(key) for key in keys})
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)

@@ -4,6 +4,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
@@ -74,3 +75,28 @@ class SearchFilter(filters.SearchFilter):
                 }
             )
         return super().get_search_terms(request)
+
+
+# Query parameters that pagination, ordering, search and format negotiation read, not filters.
+NOT_FILTER_PARAMS = frozenset({"page", "page_size", "ordering", "cursor", "format", "search"})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the query names no filter (a bare page of a hot
+    list): building and validating the FilterSet's form then changes nothing, since empty
+    values filter nothing. A FilterSet that could act without parameters (a required filter,
+    its own ``filter_queryset`` or ``qs``) always runs."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        declared = filterset_class.base_filters
+        if (
+            not any(k not in NOT_FILTER_PARAMS or k in declared for k in request.query_params)
+            and not any(f.extra.get("required") for f in declared.values())
+            and filterset_class.filter_queryset is django_filters.FilterSet.filter_queryset
+            and filterset_class.qs is django_filters.FilterSet.qs
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

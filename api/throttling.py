@@ -2,13 +2,13 @@
 
 DRF's throttles read a request history from the cache and write it back: concurrent requests
 all read the same history and all pass (600 reads from 16 threads passed a 300/min limit 582
-times). Here each (scope, client, window) has one counter, created with ``cache.add`` and
-bumped with ``cache.incr``: on Redis that is SET NX + INCRBY, atomic on the server; on the
-local-memory cache both run under the cache's lock. A request is allowed while the counter is
+times). Here each (scope, client, window) has one counter, created at 0 and
+bumped (``api.cache.window_counter_incr``): on Redis that is SET NX EX + INCR in one MULTI, one
+round trip, atomic on the server; on the local-memory cache ``add`` + ``incr`` under its lock. A request is allowed while the counter is
 at most the limit, so exactly ``limit`` requests pass per window, however many arrive at once.
 
 Fixed windows (aligned to the epoch; docs/decisions.md): a client may burst up to twice the
-rate across a window boundary, in exchange for one counter and two cache calls per request.
+rate across a window boundary, in exchange for one counter and one cache round trip per request.
 ``Retry-After`` is the time left in the window. When the cache is down the counters fail open
 (api/cache.py): requests are let through, logged and counted.
 """
@@ -16,6 +16,8 @@ rate across a window boundary, in exchange for one counter and two cache calls p
 import math
 
 from rest_framework import throttling
+
+from .cache import window_counter_incr
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -35,14 +37,8 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
         duration = self.duration or 1
         window = int(self.now // duration)
         self.window_ends_at = (window + 1) * duration
-        counter_key = f"{key}:{window}"
         # The counter outlives its window a little so a request at the very end still finds it.
-        self.cache.add(counter_key, 0, duration + 5)
-        try:
-            count = self.cache.incr(counter_key)
-        except ValueError:  # evicted between add and incr: start it again
-            self.cache.add(counter_key, 0, duration + 5)
-            count = self.cache.incr(counter_key)
+        count = window_counter_incr(self.cache, f"{key}:{window}", duration + 5)
         return count <= (self.num_requests or 0)
 
     def wait(self) -> float:

@@ -1,8 +1,22 @@
 """Reads of the economy that other layers build on."""
 
+import json
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Avg, CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Avg,
+    CharField,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 
 from core.access import as_boolean, body_visible_q, prompt_visible_q
@@ -91,35 +105,58 @@ def prompt_ratings(*, prompt: Prompt) -> QuerySet[PromptReputationScore]:
     return PromptReputationScore.objects.filter(prompt=prompt)
 
 
-def prompt_rating_means(*, prompt: Prompt) -> dict:
-    """Mean of each input over the prompt's ratings, in one SQL aggregate (None when unrated)."""
-    return prompt_ratings(prompt=prompt).aggregate(
-        ritual_effectiveness=Avg("ritual_effectiveness"),
-        assistant_approval=Avg("assistant_approval"),
-        trust_score=Avg("trust_score"),
+RATING_MEANS = ("ritual_effectiveness", "assistant_approval", "trust_score")
+RATING_TAG_FIELDS = ("user_rating_tags", "symbolic_tags")
+
+
+def _tag_histogram_sql(field: str) -> str:
+    """A correlated subquery over the outer ``core_prompt`` row: its ratings' ``field`` tags as
+    JSON text ``[[tag, n], ...]``, most frequent first then by tag, at most
+    ``TAG_HISTOGRAM_LIMIT`` (NULL when none)."""
+    if field not in RATING_TAG_FIELDS:
+        raise ValueError(field)
+    table = PromptReputationScore._meta.db_table
+    prompt = f'"{Prompt._meta.db_table}"."id"'
+    if connection.vendor == "postgresql":
+        return (
+            "(SELECT json_agg(json_build_array(h.tag, h.n) ORDER BY h.n DESC, h.tag)::text FROM ("
+            f'SELECT t.tag, COUNT(*) AS n FROM "{table}" s '
+            f'CROSS JOIN LATERAL jsonb_array_elements_text(s."{field}") AS t(tag) '
+            f"WHERE s.prompt_id = {prompt} GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag "
+            f"LIMIT {TAG_HISTOGRAM_LIMIT}) h)"
+        )
+    return (
+        "(SELECT json_group_array(json_array(h.tag, h.n)) FROM ("
+        f'SELECT j.value AS tag, COUNT(*) AS n FROM "{table}" s, json_each(s."{field}") j '
+        f"WHERE s.prompt_id = {prompt} GROUP BY j.value ORDER BY COUNT(*) DESC, j.value "
+        f"LIMIT {TAG_HISTOGRAM_LIMIT}) h)"
     )
 
 
-def prompt_rating_tag_histogram(*, prompt: Prompt, field: str) -> dict[str, int]:
-    """``{tag: number of ratings carrying it}`` for ``user_rating_tags`` or ``symbolic_tags``,
-    counted by the database (the most frequent ``TAG_HISTOGRAM_LIMIT`` tags)."""
-    if field not in {"user_rating_tags", "symbolic_tags"}:
-        raise ValueError(field)
-    table = PromptReputationScore._meta.db_table
-    if connection.vendor == "postgresql":
-        sql = (
-            f'SELECT t.tag, COUNT(*) FROM "{table}" s '
-            f'CROSS JOIN LATERAL jsonb_array_elements_text(s."{field}") AS t(tag) '
-            "WHERE s.prompt_id = %s GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT %s"
+def prompts_with_reputation(prompts: QuerySet[Prompt]) -> QuerySet[Prompt]:
+    """``prompts`` with what a reputation page adds to the stored aggregate, in the same
+    statement: ``mean_<input>`` for each of ``RATING_MEANS`` (None when unrated) and
+    ``<field>_histogram`` for each of ``RATING_TAG_FIELDS`` (read it with
+    ``rating_tag_histogram``): ``{tag: number of ratings carrying it}``, counted by the database
+    (the most frequent ``TAG_HISTOGRAM_LIMIT`` tags)."""
+    ratings = PromptReputationScore.objects.filter(prompt=OuterRef("pk")).values("prompt")
+    means = {
+        f"mean_{name}": Subquery(
+            ratings.annotate(mean=Avg(name)).values("mean"), output_field=FloatField()
         )
-    else:
-        sql = (
-            f'SELECT j.value, COUNT(*) FROM "{table}" s, json_each(s."{field}") j '
-            "WHERE s.prompt_id = %s GROUP BY j.value ORDER BY COUNT(*) DESC, j.value LIMIT %s"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prompt.pk, TAG_HISTOGRAM_LIMIT])
-        return {str(tag): int(n) for tag, n in cursor.fetchall()}
+        for name in RATING_MEANS
+    }
+    histograms = {
+        f"{field}_histogram": RawSQL(_tag_histogram_sql(field), (), output_field=TextField())
+        for field in RATING_TAG_FIELDS
+    }
+    return prompts.annotate(**means, **histograms)
+
+
+def rating_tag_histogram(prompt: Prompt, field: str) -> dict[str, int]:
+    """The ``<field>_histogram`` annotation of ``prompts_with_reputation`` as a dict."""
+    raw = getattr(prompt, f"{field}_histogram")
+    return {str(tag): int(n) for tag, n in json.loads(raw or "[]")}
 
 
 # --- Trust maps and vaults --------------------------------------------------------------------

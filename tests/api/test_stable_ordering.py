@@ -93,12 +93,32 @@ def _pages(client: APIClient, url: str, params: dict, size: int, to_pks) -> list
     return ids
 
 
+def _select_list(sql: str) -> list[str]:
+    """The outer SELECT's expressions (split on top-level commas, up to the top-level FROM)."""
+    items, depth, start = [], 0, len("SELECT ")
+    for i in range(start, len(sql)):
+        ch = sql[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and ch == ",":
+            items.append(sql[start:i].strip())
+            start = i + 1
+        elif depth == 0 and sql.startswith(" FROM ", i):
+            items.append(sql[start:i].strip())
+            break
+    return items
+
+
 def _last_order_term(sql: str) -> str:
     if "ORDER BY" not in sql:
         return ""
     tail = sql.rsplit("ORDER BY", 1)[1]
     tail = re.split(r"\s+LIMIT\s", tail)[0]
-    return tail.split(",")[-1].strip()
+    term = tail.split(",")[-1].strip()
+    # A values() list orders by position (``ORDER BY 1 DESC``): name the selected column.
+    if (position := re.match(r"(\d+)\b", term)) is not None:
+        term = _select_list(sql)[int(position[1]) - 1] + term[position.end() :]
+    return term
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from .licences import (
     LicenceSerializer,
 )
 from .market import (
+    LISTING_ROW_VALUES,
     AssistantActionSerializer,
     BuySerializer,
     ForkSerializer,
@@ -15,6 +16,7 @@ from .market import (
     ListingPromptSerializer,
     ListingSerializer,
     ListingUpdateSerializer,
+    listing_row_representation,
 )
 from .purchases import (
     BuyResultSerializer,
@@ -23,11 +25,14 @@ from .purchases import (
     RefundSerializer,
 )
 from .reputation import (
+    RATING_ROW_VALUES,
     RatingCreateSerializer,
     RatingMeansSerializer,
     RatingSerializer,
     ReputationSerializer,
     UniqueTagListField,
+    rating_row_representation,
+    reputation_representation,
 )
 from .trust import (
     TrustMapSerializer,
@@ -47,6 +52,8 @@ from .wallets import (
 )
 
 __all__ = [
+    "LISTING_ROW_VALUES",
+    "RATING_ROW_VALUES",
     "AssistantActionSerializer",
     "BuyResultSerializer",
     "BuySerializer",
@@ -76,4 +83,7 @@ __all__ = [
     "VaultImportSerializer",
     "VaultSerializer",
     "WalletSerializer",
+    "listing_row_representation",
+    "rating_row_representation",
+    "reputation_representation",
 ]

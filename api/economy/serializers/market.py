@@ -14,6 +14,7 @@ from economy.formulas import adopters_over_all_assistants
 from economy.models import (
     PromptTokenListing,
 )
+from economy.money import format_cents
 
 from .trust import TrustMapSerializer
 
@@ -85,6 +86,63 @@ class ListingSerializer(serializers.ModelSerializer):
         return adopters_over_all_assistants(
             adopters=listing.adopter_count, assistants=self.context["assistants_count"]
         )
+
+
+# The columns ``listing_row_representation`` reads (``values()`` names): the listing, the few
+# prompt columns the page shows and the ``prompt_body_visible`` annotation.
+LISTING_ROW_VALUES = (
+    "id",
+    "prompt_id",
+    "prompt__title",
+    "prompt__author_id",
+    "prompt__tags",
+    "prompt__trust_score",
+    "prompt__rating_count",
+    "prompt__body",
+    "prompt_body_visible",
+    "token_cost_cents",
+    "symbolic_tag_weight",
+    "codex_usage_score",
+    "adopter_count",
+    "is_active",
+    "listed_at",
+    "delisted_at",
+)
+
+
+_DATETIME = serializers.DateTimeField()  # the serializer's own conversion (zone, format)
+
+
+def listing_row_representation(row: dict, assistants: int) -> dict:
+    """What ``ListingSerializer`` writes for a listing, from a ``values(*LISTING_ROW_VALUES)``
+    row: the same keys in the same order, each value converted as that field converts it (the
+    list's hot path; tests/api/economy/test_market_fast_list.py holds both to the same JSON)."""
+    author = row["prompt__author_id"]
+    symbolic, codex = row["symbolic_tag_weight"], row["codex_usage_score"]
+    delisted = row["delisted_at"]
+    return {
+        "id": row["id"],
+        "prompt": {
+            "id": row["prompt_id"],
+            "title": row["prompt__title"],
+            "author": author,
+            "tags": list(row["prompt__tags"]),
+            "trust_score": row["prompt__trust_score"],
+            "rating_count": row["prompt__rating_count"],
+            "body": row["prompt__body"] if row["prompt_body_visible"] else None,
+        },
+        "seller": author,
+        "token_cost": format_cents(row["token_cost_cents"]),
+        "symbolic_tag_weight": None if symbolic is None else float(symbolic),
+        "codex_usage_score": None if codex is None else float(codex),
+        "swarm_adoption_score": adopters_over_all_assistants(
+            adopters=row["adopter_count"], assistants=assistants
+        ),
+        "adopter_count": row["adopter_count"],
+        "is_active": bool(row["is_active"]),
+        "listed_at": _DATETIME.to_representation(row["listed_at"]),
+        "delisted_at": None if delisted is None else _DATETIME.to_representation(delisted),
+    }
 
 
 class ListingUpdateSerializer(serializers.Serializer):

@@ -74,3 +74,68 @@ class ReputationSerializer(serializers.Serializer):
     entries = RatingSerializer(many=True)
     entries_limit = serializers.IntegerField()
     ratings_url = serializers.CharField()
+
+
+# The columns ``rating_row_representation`` reads (``values()`` names).
+RATING_ROW_VALUES = (
+    "id",
+    "prompt_id",
+    "rater_id",
+    "ritual_effectiveness",
+    "assistant_approval",
+    "user_rating_tags",
+    "symbolic_tags",
+    "trust_score",
+    "created_at",
+)
+
+_DATETIME = serializers.DateTimeField()  # the serializer's own conversion (zone, format)
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def _strings(values):
+    return [None if v is None else str(v) for v in values]
+
+
+def rating_row_representation(row: dict) -> dict:
+    """What ``RatingSerializer`` writes for an entry, from a ``values(*RATING_ROW_VALUES)`` row:
+    the same keys in the same order, each value converted as that field converts it
+    (tests/api/economy/test_reputation_fast.py holds both to the same JSON)."""
+    return {
+        "id": row["id"],
+        "prompt": row["prompt_id"],
+        "rater": row["rater_id"],
+        "ritual_effectiveness": _float(row["ritual_effectiveness"]),
+        "assistant_approval": _float(row["assistant_approval"]),
+        "user_rating_tags": _strings(row["user_rating_tags"]),
+        "symbolic_tags": _strings(row["symbolic_tags"]),
+        "trust_score": _float(row["trust_score"]),
+        "created_at": _DATETIME.to_representation(row["created_at"]),
+    }
+
+
+def reputation_representation(
+    *,
+    prompt,
+    means: dict,
+    user_rating_tags: dict,
+    symbolic_tags: dict,
+    entries: list[dict],
+    entries_limit: int,
+    ratings_url: str,
+) -> dict:
+    """What ``ReputationSerializer`` writes, from plain values and entry rows."""
+    return {
+        "prompt": prompt.pk,
+        "trust_score": float(prompt.trust_score),
+        "rating_count": int(prompt.rating_count),
+        "means": {name: _float(value) for name, value in means.items()},
+        "user_rating_tags": {str(k): int(v) for k, v in user_rating_tags.items()},
+        "symbolic_tags": {str(k): int(v) for k, v in symbolic_tags.items()},
+        "entries": [rating_row_representation(row) for row in entries],
+        "entries_limit": entries_limit,
+        "ratings_url": str(ratings_url),
+    }

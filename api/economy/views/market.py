@@ -1,12 +1,13 @@
+from django.core.cache import cache
 from django.db.models import F
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.cache import prefetched
 from api.core.serializers import PromptSerializer
-from api.filters import SearchFilter
+from api.filters import FilterBackend, SearchFilter
 from api.idempotency import (
     BUY_409_CODES,
     IDEMPOTENCY_400_CODES,
@@ -15,16 +16,20 @@ from api.idempotency import (
     idempotent_action,
 )
 from api.ordering import StableOrderingFilter
+from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
+from api.renderers import with_fast_json
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
 from core.access import prompts_annotate_body_visible, prompts_visible_to
+from core.selectors import ASSISTANTS_COUNT_CACHE_KEY
 from economy import selectors, services
 from economy.models import PromptTokenListing
 
 from ..filters import ListingFilter
 from ..serializers import (
+    LISTING_ROW_VALUES,
     AssistantActionSerializer,
     BuyResultSerializer,
     BuySerializer,
@@ -35,6 +40,7 @@ from ..serializers import (
     ListingUpdateSerializer,
     RatingCreateSerializer,
     RatingSerializer,
+    listing_row_representation,
 )
 from .reputation import rating_create
 
@@ -95,10 +101,13 @@ class MarketPromptViewSet(
     read_serializer_class = ListingSerializer
     service_object_name = "listing"
     filterset_class = ListingFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StableOrderingFilter]
     search_fields = ["prompt__title"]
     ordering_fields = ["cost", "trust", "adoption", "listed_at", "id"]
     ordering = ["-id"]
+
+    def get_renderers(self):
+        return with_fast_json(super().get_renderers())
 
     def get_queryset(self):
         qs = selectors.listings_visible_to(self.request.user).alias(
@@ -110,6 +119,21 @@ class MarketPromptViewSet(
             # The page needs the listing and a few prompt columns: no author row, no timestamps.
             qs = qs.select_related(None).select_related("prompt").only(*LIST_COLUMNS)
         return qs
+
+    def list(self, request, *args, **kwargs):
+        # The hot read: the page's rows as plain values, each written as ListingSerializer
+        # writes a listing (listing_row_representation), with no model instance or serializer
+        # per row. ListingSerializer stays the schema's and every other action's.
+        queryset = self.filter_queryset(self.get_queryset()).values(*LISTING_ROW_VALUES)
+        # Both cached counts (the list's, the assistants') in one cache round trip.
+        with prefetched(cache, [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]):
+            page = self.paginate_queryset(queryset)
+            assistants = self.assistants_count
+        rows = queryset if page is None else page
+        data = [listing_row_representation(row, assistants) for row in rows]
+        if page is None:
+            return Response(data)
+        return self.get_paginated_response(data)
 
     def get_serializer_class(self):
         return {

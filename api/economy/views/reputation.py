@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from api.pagination import CursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
+from api.renderers import with_fast_json
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -14,7 +15,13 @@ from core.models import Prompt
 from economy import selectors, services
 from economy.models import PromptReputationScore
 
-from ..serializers import RatingCreateSerializer, RatingSerializer, ReputationSerializer
+from ..serializers import (
+    RATING_ROW_VALUES,
+    RatingCreateSerializer,
+    RatingSerializer,
+    ReputationSerializer,
+    reputation_representation,
+)
 from .common import PROMPT_PK
 
 REPUTATION_ENTRIES_INLINE = 50
@@ -40,6 +47,9 @@ class PromptReputationViewSet(GenericViewSet):
     serializer_class = RatingCreateSerializer
     filter_backends: list = []
     pagination_class = None
+
+    def get_renderers(self):
+        return with_fast_json(super().get_renderers())
 
     def get_queryset(self):
         return prompts_visible_to(self.request.user).select_related("author")
@@ -68,26 +78,25 @@ class PromptReputationViewSet(GenericViewSet):
         """The aggregate ``trust_score``, ``rating_count``, the mean of each input, tag
         histograms and the newest 50 entries; page through all of them at
         ``/prompts/{id}/ratings/``."""
-        prompt = self.get_object()
-        entries = selectors.prompt_ratings(prompt=prompt)[:REPUTATION_ENTRIES_INLINE]
-        data = {
-            "prompt": prompt.pk,
-            "trust_score": prompt.trust_score,
-            "rating_count": prompt.rating_count,
-            "means": selectors.prompt_rating_means(prompt=prompt),
-            "user_rating_tags": selectors.prompt_rating_tag_histogram(
-                prompt=prompt, field="user_rating_tags"
-            ),
-            "symbolic_tags": selectors.prompt_rating_tag_histogram(
-                prompt=prompt, field="symbolic_tags"
-            ),
-            "entries": list(entries),
-            "entries_limit": REPUTATION_ENTRIES_INLINE,
-            "ratings_url": request.build_absolute_uri(
+        # Two statements: the visible prompt with its means and histograms, then the entries;
+        # written as ReputationSerializer writes them, without a serializer per entry.
+        prompt = get_object_or_404(
+            selectors.prompts_with_reputation(prompts_visible_to(request.user)), pk=pk
+        )
+        self.check_object_permissions(request, prompt)
+        entries = selectors.prompt_ratings(prompt=prompt).values(*RATING_ROW_VALUES)
+        data = reputation_representation(
+            prompt=prompt,
+            means={name: getattr(prompt, f"mean_{name}") for name in selectors.RATING_MEANS},
+            user_rating_tags=selectors.rating_tag_histogram(prompt, "user_rating_tags"),
+            symbolic_tags=selectors.rating_tag_histogram(prompt, "symbolic_tags"),
+            entries=list(entries[:REPUTATION_ENTRIES_INLINE]),
+            entries_limit=REPUTATION_ENTRIES_INLINE,
+            ratings_url=request.build_absolute_uri(
                 reverse("prompts-ratings-list", kwargs={"prompt_pk": prompt.pk})
             ),
-        }
-        return Response(ReputationSerializer(data).data)
+        )
+        return Response(data)
 
 
 @extend_schema(tags=["reputation"], parameters=[PROMPT_PK])
