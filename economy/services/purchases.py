@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.access import AnyUser, prompt_visible_q
+from core.compiled import compiled_first
 from core.events import event_emit
 from core.exceptions import NotFound, NotLicensed
 from core.models import Assistant, PromptLicence, PromptVersion
@@ -101,6 +103,38 @@ def _newest(field: str) -> Subquery:
     )
 
 
+def _sale_read(*, listing_id: int, buyer_id: int, visible_to: AnyUser | None) -> QuerySet:
+    """The listing row locked (of a prompt ``visible_to`` may see, when given) with what a sale
+    needs: price, activity, seller and its owner, the newest version, both wallets."""
+    locked = PromptTokenListing.objects.select_for_update(of=("self",))
+    if visible_to is not None:
+        locked = locked.filter(prompt_visible_q(visible_to, prefix="prompt__"))
+    return (
+        locked.filter(pk=listing_id)
+        .annotate(
+            version_id=_newest("pk"),
+            version_number=_newest("number"),
+            version_hash=_newest("content_hash"),
+            buyer_wallet=Subquery(Wallet.objects.filter(assistant_id=buyer_id).values("pk")[:1]),
+            seller_wallet=Subquery(
+                Wallet.objects.filter(assistant_id=OuterRef("prompt__author_id")).values("pk")[:1]
+            ),
+        )
+        .values(
+            "prompt_id",
+            "is_active",
+            "token_cost_cents",
+            "prompt__author_id",
+            "prompt__author__owner_id",
+            "version_id",
+            "version_number",
+            "version_hash",
+            "buyer_wallet",
+            "seller_wallet",
+        )[:1]
+    )
+
+
 @transaction.atomic
 def listing_buy(
     *,
@@ -124,33 +158,22 @@ def listing_buy(
     changes); 400 ``cannot_buy_own`` for the seller's user's own assistants.
     """
     listing_id = listing if isinstance(listing, int) else listing.pk
-    locked = PromptTokenListing.objects.select_for_update(of=("self",))
-    if visible_to is not None:
-        locked = locked.filter(prompt_visible_q(visible_to, prefix="prompt__"))
-    sold = (
-        locked.filter(pk=listing_id)
-        .annotate(
-            version_id=_newest("pk"),
-            version_number=_newest("number"),
-            version_hash=_newest("content_hash"),
-            buyer_wallet=Subquery(Wallet.objects.filter(assistant_id=buyer.pk).values("pk")[:1]),
-            seller_wallet=Subquery(
-                Wallet.objects.filter(assistant_id=OuterRef("prompt__author_id")).values("pk")[:1]
-            ),
+    # The read is compiled once per shape (who is looking decides which rules apply) and run
+    # with this request's ids: the same statement every time, only its parameters change.
+    if visible_to is not None and visible_to.is_authenticated and not visible_to.is_staff:
+        shape, viewer_ids = "listing_buy:user", {"user": visible_to.pk}
+    else:
+        shape = "listing_buy:" + (
+            "any" if visible_to is None else "staff" if visible_to.is_staff else "anonymous"
         )
-        .values(
-            "prompt_id",
-            "is_active",
-            "token_cost_cents",
-            "prompt__author_id",
-            "prompt__author__owner_id",
-            "version_id",
-            "version_number",
-            "version_hash",
-            "buyer_wallet",
-            "seller_wallet",
-        )
-        .first()
+        viewer_ids = {}
+
+    def build(listing: int, buyer: int, user: int | None = None) -> QuerySet:
+        viewer = visible_to if user is None else User(pk=user)
+        return _sale_read(listing_id=listing, buyer_id=buyer, visible_to=viewer)
+
+    sold = compiled_first(
+        shape=shape, build=build, ids={"listing": listing_id, "buyer": buyer.pk, **viewer_ids}
     )
     if sold is None:
         raise NotFound("Not found.")
