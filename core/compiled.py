@@ -9,6 +9,7 @@ only the per-request cost of building and compiling the same statement again goe
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -33,7 +34,7 @@ def compiled_first(
         qs = build(**stand_ins)
         sql, params = qs.query.get_compiler(connection.alias).as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
-        if set(by_value) - set(params):
+        if set(by_value) - {p for p in params if type(p) is int}:
             raise ValueError(f"{shape!r}: an id is not a parameter of the compiled read")
         names = [*qs.query.extra_select, *qs.query.values_select, *qs.query.annotation_select]
         entry = (sql, list(params), by_value, names)
@@ -44,3 +45,24 @@ def compiled_first(
         cursor.execute(sql, bound)
         row = cursor.fetchone()
     return None if row is None else dict(zip(names, row, strict=True))
+
+
+def viewer_shape(viewer: User | AnonymousUser | None) -> tuple[str, dict[str, int]]:
+    """What of a viewer changes the access rules' SQL (``core.access``): no viewer (no rule),
+    staff (everything), anonymous, or a signed-in user, whose id is then a parameter ("viewer"
+    in the ids; ``viewer_from`` turns its stand-in back into a user for ``build``)."""
+    if viewer is None:
+        return "none", {}
+    if not viewer.is_authenticated:
+        return "anonymous", {}
+    if viewer.is_staff:
+        return "staff", {}
+    return "user", {"viewer": viewer.pk}
+
+
+def viewer_from(
+    viewer: User | AnonymousUser | None, stand_in: int | None
+) -> User | AnonymousUser | None:
+    """The viewer ``build`` applies the rules for: a plain user with the stand-in id when the
+    shape is "user", else the viewer itself."""
+    return viewer if stand_in is None else User(pk=stand_in)

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.access import AnyUser, prompt_visible_q
-from core.compiled import compiled_first
+from core.compiled import compiled_first, viewer_from, viewer_shape
 from core.events import event_emit
 from core.exceptions import NotFound, NotLicensed
 from core.models import Assistant, PromptLicence, PromptVersion
@@ -160,20 +159,17 @@ def listing_buy(
     listing_id = listing if isinstance(listing, int) else listing.pk
     # The read is compiled once per shape (who is looking decides which rules apply) and run
     # with this request's ids: the same statement every time, only its parameters change.
-    if visible_to is not None and visible_to.is_authenticated and not visible_to.is_staff:
-        shape, viewer_ids = "listing_buy:user", {"user": visible_to.pk}
-    else:
-        shape = "listing_buy:" + (
-            "any" if visible_to is None else "staff" if visible_to.is_staff else "anonymous"
-        )
-        viewer_ids = {}
+    shape, viewer_ids = viewer_shape(visible_to)
 
-    def build(listing: int, buyer: int, user: int | None = None) -> QuerySet:
-        viewer = visible_to if user is None else User(pk=user)
-        return _sale_read(listing_id=listing, buyer_id=buyer, visible_to=viewer)
+    def build(listing: int, buyer: int, viewer: int | None = None) -> QuerySet:
+        return _sale_read(
+            listing_id=listing, buyer_id=buyer, visible_to=viewer_from(visible_to, viewer)
+        )
 
     sold = compiled_first(
-        shape=shape, build=build, ids={"listing": listing_id, "buyer": buyer.pk, **viewer_ids}
+        shape=f"listing_buy:{shape}",
+        build=build,
+        ids={"listing": listing_id, "buyer": buyer.pk, **viewer_ids},
     )
     if sold is None:
         raise NotFound("Not found.")

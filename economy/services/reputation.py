@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 
 from core.access import AnyUser, prompt_visible_q
+from core.compiled import compiled_first, viewer_from, viewer_shape
 from core.events import event_emit
 from core.exceptions import NotFound, NotLicensed
 from core.models import Assistant, Prompt, PromptLicence
@@ -59,12 +60,22 @@ def prompt_rate(
     prompt_id = prompt if isinstance(prompt, int) else prompt.pk
     # Lock the prompt row before reading anything the rating acts on (the licence, the previous
     # entry): concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
-    locked = Prompt.objects.select_for_update(of=("self",)).filter(pk=prompt_id)
-    if visible_to is not None:
-        locked = locked.filter(prompt_visible_q(visible_to))
-    author_owner_id = locked.values_list("author__owner_id", flat=True).first()
-    if author_owner_id is None:
+    # Compiled once per shape of viewer, run with this request's ids (``core.compiled``).
+    shape, viewer_ids = viewer_shape(visible_to)
+
+    def build(prompt: int, viewer: int | None = None) -> QuerySet:
+        locked = Prompt.objects.select_for_update(of=("self",)).filter(pk=prompt)
+        seen_by = viewer_from(visible_to, viewer)
+        if seen_by is not None:
+            locked = locked.filter(prompt_visible_q(seen_by))
+        return locked.values("author__owner_id")[:1]
+
+    row = compiled_first(
+        shape=f"prompt_rate:{shape}", build=build, ids={"prompt": prompt_id, **viewer_ids}
+    )
+    if row is None:
         raise NotFound("Not found.")
+    author_owner_id = row["author__owner_id"]
     if rater.owner_id == author_owner_id:
         raise CannotRateOwn(field="rater")
     if (
