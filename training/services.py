@@ -5,10 +5,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.db.models import Prefetch
 
 from core.access import bodies_publishable, prompt_usable_by
 from core.events import event_emit
-from core.exceptions import NotLicensed, NotYourAssistant
+from core.exceptions import NotFound, NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
 
@@ -146,17 +147,26 @@ def chain_step(
       ``codex_tension`` recomputed; an optional mutation (a prompt authored by the turn's
       assistant, who must be able to read the parent's body) with its ring;
     - ``current_step + 1``, and ``completed`` when it reaches ``max_steps``.
+
+    404 ``not_found`` for a chain that does not exist. The reflection returned carries the
+    chain as this transaction left it (``reflection.chain``, participants prefetched), so the
+    answer needs no re-read.
     """
     chain = (
         SwarmTrainingChain.objects.select_for_update(of=("self",))
         .select_related("seed_assistant")
-        .get(pk=chain_id)
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=ChainParticipant.objects.select_related("assistant").order_by("position"),
+            )
+        )
+        .filter(pk=chain_id)
+        .first()
     )
-    participants = list(
-        ChainParticipant.objects.filter(chain=chain)
-        .select_related("assistant")
-        .order_by("position")
-    )
+    if chain is None:
+        raise NotFound("Not found.")
+    participants = list(chain.participants.all())
     turn = participants[chain.current_step % len(participants)].assistant
     if not _may_step(user=user, turn=turn, seed=chain.seed_assistant):
         raise NotYourTurn()

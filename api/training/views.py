@@ -77,18 +77,23 @@ class ChainViewSet(
     def step(self, request, pk=None):
         """Take the next step: a reflection by the assistant whose turn it is, its belief delta
         added to the tracker, codex_tension recomputed, and an optional mutation."""
-        chain = self.get_object()
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except Exception:
+            self.get_object()  # an unknown chain is 404 whatever the body
+            raise
         reflection = services.chain_step(
-            chain_id=chain.pk, user=request.user, **serializer.validated_data
+            chain_id=int(pk), user=request.user, **serializer.validated_data
         )
+        # The answer is what the step's transaction wrote: the reflection and the chain it
+        # locked and updated. A mutation in it is the stepping user's own (or staff's) prompt,
+        # so it is visible to them.
         context = self.get_serializer_context()
-        reflection = selectors.reflections_of(chain=chain, user=request.user).get(pk=reflection.pk)
         return Response(
             {
                 "reflection": ReflectionSerializer(reflection, context=context).data,
-                "chain": ChainSerializer(self._read(chain.pk), context=context).data,
+                "chain": ChainSerializer(reflection.chain, context=context).data,
             },
             status=status.HTTP_201_CREATED,
         )

@@ -1,6 +1,7 @@
 """The one way to write an event: ``event_emit`` in the caller's transaction, so a change and
 its event commit or roll back together; listeners are told after commit."""
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -8,7 +9,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Event, EventRecipient
-from ..webhook_queue import webhook_deliveries_create
+from ..webhook_queue import (
+    webhook_deliveries_create,
+    webhook_deliveries_for,
+    webhook_endpoint_matches,
+)
 from .validation import event_data_validate
 
 # Taken by every transaction that writes an event on PostgreSQL and held until it commits, so
@@ -18,20 +23,30 @@ EVENT_ORDER_LOCK = 0x6D797468  # "myth"
 # PostgreSQL channel the stream listeners LISTEN on; NOTIFY is delivered only at commit.
 EVENTS_CHANNEL = "mythos_events"
 
-# One round trip: take the order lock, insert, and queue the NOTIFY (sent if the change commits).
+# One round trip: take the order lock, insert the event and its recipients, queue the NOTIFY
+# (sent if the change commits), and read the recipients' active webhook endpoints.
 _INSERT_LOCKED = (
     "WITH ordered AS (SELECT pg_advisory_xact_lock(%s)), "
     "ins AS (INSERT INTO core_event (type, created_at, data) SELECT %s, %s, %s FROM ordered "
+    "RETURNING id), "
+    "rcp AS (INSERT INTO core_eventrecipient (event_id, user_id) "
+    "SELECT ins.id, u.u FROM ins, unnest(%s::integer[]) WITH ORDINALITY AS u(u, n) ORDER BY u.n "
     "RETURNING id) "
-    "SELECT id, pg_notify(%s, id::text) FROM ins"
+    "SELECT ins.id, pg_notify(%s, ins.id::text), (SELECT COUNT(*) FROM rcp), "
+    "(SELECT json_agg(json_build_array(e.id, e.types) ORDER BY e.id) FROM core_webhookendpoint e "
+    "WHERE e.is_active AND e.owner_id = ANY(%s::integer[])) FROM ins"
 )
 
 
-def _event_insert(*, type: str, data: dict[str, Any]) -> Event:
+def _event_insert(*, type: str, data: dict[str, Any], users: list[int]) -> Event:
+    """The event and its recipients; on PostgreSQL with its webhook deliveries in the same
+    round trip (their endpoints read there)."""
     event = Event(type=type, data=data)
     if connection.vendor != "postgresql":
         # SQLite runs one writing transaction at a time: ids already commit in order.
         event.save(force_insert=True)
+        EventRecipient.objects.bulk_create(EventRecipient(event=event, user_id=u) for u in users)
+        webhook_deliveries_create(event=event, users=users)
         return event
     event.created_at = timezone.now()
     data_field = Event._meta.get_field("data")
@@ -43,11 +58,24 @@ def _event_insert(*, type: str, data: dict[str, Any]) -> Event:
                 type,
                 event.created_at,
                 data_field.get_db_prep_save(data, connection),
+                users,
                 EVENTS_CHANNEL,
+                users,
             ],
         )
-        event.pk = cursor.fetchone()[0]
+        event.pk, _, _, endpoints = cursor.fetchone()
     event._state.adding = False
+    if endpoints:
+        if isinstance(endpoints, str):
+            endpoints = json.loads(endpoints)
+        webhook_deliveries_for(
+            event=event,
+            endpoint_ids=[
+                pk
+                for pk, types in endpoints
+                if webhook_endpoint_matches(types=types, event_type=type)
+            ],
+        )
     return event
 
 
@@ -73,7 +101,8 @@ def _events_committed(event_id: int) -> None:
 
 def event_emit(*, type: str, data: dict[str, Any], recipients: Iterable[int | None]) -> Event:
     """Write an event of ``type`` addressed to ``recipients`` (user ids; duplicates and None are
-    dropped) in the caller's transaction: one INSERT for the event, one for its recipients. A
+    dropped) in the caller's transaction: on PostgreSQL one statement writes the event and its
+    recipients and reads the matching webhook endpoints (one more INSERT when any match). A
     change that rolls back takes its event with it. After commit, listeners are told.
 
     ``data`` off the catalogue is a ValueError raised before anything is written."""
@@ -83,9 +112,7 @@ def event_emit(*, type: str, data: dict[str, Any], recipients: Iterable[int | No
 
 @transaction.atomic(savepoint=False)  # all or nothing with the change it records
 def _event_write(*, type: str, data: dict[str, Any], users: list[int]) -> Event:
-    event = _event_insert(type=type, data=data)
-    EventRecipient.objects.bulk_create(EventRecipient(event=event, user_id=u) for u in users)
-    webhook_deliveries_create(event=event, users=users)
+    event = _event_insert(type=type, data=data, users=users)
     event_id = event.pk
     transaction.on_commit(lambda: _events_committed(event_id))
     return event

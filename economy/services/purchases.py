@@ -2,12 +2,15 @@
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
+from core.access import AnyUser, prompt_visible_q
+from core.compiled import compiled_first, viewer_from, viewer_shape
 from core.events import event_emit
-from core.exceptions import NotLicensed
-from core.models import Assistant, Prompt, PromptLicence, PromptVersion
+from core.exceptions import NotFound, NotLicensed
+from core.models import Assistant, PromptLicence, PromptVersion
 
 from ..exceptions import (
     AlreadyOwned,
@@ -23,28 +26,29 @@ from ..models import (
     PromptInjection,
     PromptTokenListing,
     Purchase,
+    Wallet,
 )
 from ..money import format_cents
-from .wallets import assistant_pay
+from .wallets import ledger_transfer
 
 
 def _adoption_record(
-    *, listing: PromptTokenListing, assistant: Assistant, kind: str, first: bool = False
+    *, listing_id: int, seller_owner_id: int, assistant: Assistant, kind: str, first: bool = False
 ) -> None:
     """Count ``assistant`` once among the listing's adopters. The seller's own assistants never
     count. ``first`` skips the look-up when the caller knows this is the assistant's first
     adoption (a purchase: it just got its first licence, and inject needs one)."""
-    if assistant.owner_id == listing.prompt.author.owner_id:
+    if assistant.owner_id == seller_owner_id:
         return
     if first:
-        ListingAdoption.objects.create(listing=listing, assistant=assistant, kind=kind)
+        ListingAdoption.objects.create(listing_id=listing_id, assistant=assistant, kind=kind)
         created = True
     else:
         _, created = ListingAdoption.objects.get_or_create(
-            listing=listing, assistant=assistant, defaults={"kind": kind}
+            listing_id=listing_id, assistant=assistant, defaults={"kind": kind}
         )
     if created:
-        PromptTokenListing.objects.filter(pk=listing.pk).update(
+        PromptTokenListing.objects.filter(pk=listing_id).update(
             adopter_count=F("adopter_count") + 1
         )
 
@@ -58,37 +62,84 @@ class Sale:
     buyer_balance_cents: int
 
 
-def _licence_for_sale(*, buyer: Assistant, prompt: Prompt, version_id: int) -> PromptLicence:
-    """A purchase licence at ``version_id``. A licence the buyer had refunded comes back to
-    life at this version (one row per assistant and prompt); any other licence it holds, or one
-    a concurrent purchase just made, is 409 ``already_owned``."""
-    try:
-        with transaction.atomic():
-            return PromptLicence.objects.create(
-                assistant=buyer,
-                prompt=prompt,
-                version_id=version_id,
-                source=PromptLicence.Source.PURCHASE,
-            )
-    except IntegrityError:
-        pass
-    revived = PromptLicence.objects.filter(
-        assistant=buyer, prompt=prompt, state=PromptLicence.State.REFUNDED
-    ).update(
-        state=PromptLicence.State.ACTIVE,
-        version_id=version_id,
-        source=PromptLicence.Source.PURCHASE,
+def _licence_for_sale(*, buyer_id: int, prompt_id: int, version_id: int) -> int | None:
+    """A purchase licence at ``version_id``, in one conditional INSERT: a new licence, or the
+    one the buyer had refunded brought back to life at this version (one row per assistant and
+    prompt). None when the buyer holds any other licence, or one a concurrent purchase just
+    made (the INSERT waits on the unique index for it): 409 ``already_owned``."""
+    table = connection.ops.quote_name(PromptLicence._meta.db_table)
+    refunded, active, purchase = (
+        PromptLicence.State.REFUNDED,
+        PromptLicence.State.ACTIVE,
+        PromptLicence.Source.PURCHASE,
     )
-    if not revived:
-        raise AlreadyOwned()
-    return PromptLicence.objects.get(assistant=buyer, prompt=prompt)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (assistant_id, prompt_id, version_id, source, state, "
+            "created_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (assistant_id, prompt_id) DO UPDATE "
+            "SET state = excluded.state, version_id = excluded.version_id, source = excluded.source "
+            f"WHERE {table}.state = %s RETURNING id",
+            [
+                buyer_id,
+                prompt_id,
+                version_id,
+                purchase,
+                active,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                refunded,
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _newest(field: str) -> Subquery:
+    return Subquery(
+        PromptVersion.objects.filter(prompt_id=OuterRef("prompt_id"))
+        .order_by("-number")
+        .values(field)[:1]
+    )
+
+
+def _sale_read(*, listing_id: int, buyer_id: int, visible_to: AnyUser | None) -> QuerySet:
+    """The listing row locked (of a prompt ``visible_to`` may see, when given) with what a sale
+    needs: price, activity, seller and its owner, the newest version, both wallets."""
+    locked = PromptTokenListing.objects.select_for_update(of=("self",))
+    if visible_to is not None:
+        locked = locked.filter(prompt_visible_q(visible_to, prefix="prompt__"))
+    return (
+        locked.filter(pk=listing_id)
+        .annotate(
+            version_id=_newest("pk"),
+            version_number=_newest("number"),
+            version_hash=_newest("content_hash"),
+            buyer_wallet=Subquery(Wallet.objects.filter(assistant_id=buyer_id).values("pk")[:1]),
+            seller_wallet=Subquery(
+                Wallet.objects.filter(assistant_id=OuterRef("prompt__author_id")).values("pk")[:1]
+            ),
+        )
+        .values(
+            "prompt_id",
+            "is_active",
+            "token_cost_cents",
+            "prompt__author_id",
+            "prompt__author__owner_id",
+            "version_id",
+            "version_number",
+            "version_hash",
+            "buyer_wallet",
+            "seller_wallet",
+        )[:1]
+    )
 
 
 @transaction.atomic
 def listing_buy(
     *,
-    listing: PromptTokenListing,
+    listing: PromptTokenListing | int,
     buyer: Assistant,
+    visible_to: AnyUser | None = None,
     expected_price: int | None = None,
     expected_version: int | None = None,
 ) -> Sale:
@@ -96,71 +147,97 @@ def listing_buy(
     seller for the price (none for a free listing), the licence and the ``Purchase`` record,
     all in one transaction.
 
-    The listing row is locked first, so price and activity are the ones charged; a pinned
+    The listing row is locked first (with ``visible_to``, only a listing of a prompt that user
+    may see: 404 ``not_found`` otherwise), read with its newest version and both wallets in the
+    same statement, so price, activity and version are the ones charged; a pinned
     ``expected_price`` / ``expected_version`` (a version number) that differs from what is
     sold now is 409 ``price_changed`` / ``version_changed`` with nothing charged. 409
     ``listing_inactive`` for a delisted listing, ``already_owned`` when the buyer holds an
     active licence (also when a concurrent purchase won), ``insufficient_funds`` (nothing
     changes); 400 ``cannot_buy_own`` for the seller's user's own assistants.
     """
-    listing = (
-        PromptTokenListing.objects.select_for_update(of=("self",))
-        .select_related("prompt__author")
-        .get(pk=listing.pk)
+    listing_id = listing if isinstance(listing, int) else listing.pk
+    # The read is compiled once per shape (who is looking decides which rules apply) and run
+    # with this request's ids: the same statement every time, only its parameters change.
+    shape, viewer_ids = viewer_shape(visible_to)
+
+    def build(listing: int, buyer: int, viewer: int | None = None) -> QuerySet:
+        return _sale_read(
+            listing_id=listing, buyer_id=buyer, visible_to=viewer_from(visible_to, viewer)
+        )
+
+    sold = compiled_first(
+        shape=f"listing_buy:{shape}",
+        build=build,
+        ids={"listing": listing_id, "buyer": buyer.pk, **viewer_ids},
     )
-    if not listing.is_active:
+    if sold is None:
+        raise NotFound("Not found.")
+    if not sold["is_active"]:
         raise ListingInactive()
-    seller = listing.prompt.author
-    if buyer.owner_id == seller.owner_id:
+    price, seller_id, seller_owner_id = (
+        sold["token_cost_cents"],
+        sold["prompt__author_id"],
+        sold["prompt__author__owner_id"],
+    )
+    if buyer.owner_id == seller_owner_id:
         raise CannotBuyOwn(field="buyer")
-    if expected_price is not None and expected_price != listing.token_cost_cents:
+    if expected_price is not None and expected_price != price:
         raise PriceChanged(field="expected_price")
     # The newest committed version is what is sold (the licence opens it and every later one).
-    version = (
-        PromptVersion.objects.filter(prompt_id=listing.prompt_id)
-        .only("id", "number", "content_hash", "prompt_id")
-        .order_by("-number")
-        .first()
+    if sold["version_id"] is None:  # every prompt has version 1 from its creation
+        raise ValueError(f"prompt {sold['prompt_id']} has no version")
+    version = PromptVersion(
+        pk=sold["version_id"],
+        prompt_id=sold["prompt_id"],
+        number=sold["version_number"],
+        content_hash=sold["version_hash"],
     )
-    if version is None:  # every prompt has version 1 from its creation
-        raise ValueError(f"prompt {listing.prompt_id} has no version")
     if expected_version is not None and expected_version != version.number:
         raise VersionChanged(field="expected_version")
     # The licence first: a concurrent purchase by the same buyer waits on the unique index and
     # then fails here, before it could be charged.
-    licence = _licence_for_sale(buyer=buyer, prompt=listing.prompt, version_id=version.pk)
-    transfer = assistant_pay(
-        payer=buyer,
-        payee_id=seller.pk,
-        amount_cents=listing.token_cost_cents,
+    licence_id = _licence_for_sale(
+        buyer_id=buyer.pk, prompt_id=version.prompt_id, version_id=version.pk
+    )
+    if licence_id is None:
+        raise AlreadyOwned()
+    transfer = ledger_transfer(
+        payer=sold["buyer_wallet"],
+        payee=sold["seller_wallet"],
+        amount_cents=price,
         kind=LedgerEntry.Kind.PROMPT_PURCHASE,
-        reference=f"listing:{listing.pk}",
+        reference=f"listing:{listing_id}",
     )
     purchase = Purchase.objects.create(
         buyer=buyer,
-        seller=seller,
-        listing=listing,
-        prompt=listing.prompt,
+        seller_id=seller_id,
+        listing_id=listing_id,
+        prompt_id=version.prompt_id,
         version=version,
-        price_cents=listing.token_cost_cents,
+        price_cents=price,
         ledger_entry=transfer.entry,
-        licence=licence,
+        licence_id=licence_id,
     )
     _adoption_record(
-        listing=listing, assistant=buyer, kind=ListingAdoption.Kind.PURCHASE, first=True
+        listing_id=listing_id,
+        seller_owner_id=seller_owner_id,
+        assistant=buyer,
+        kind=ListingAdoption.Kind.PURCHASE,
+        first=True,
     )
     event_emit(
         type="purchase.completed",
         data={
             "purchase": purchase.pk,
-            "listing": listing.pk,
-            "prompt": listing.prompt_id,
+            "listing": listing_id,
+            "prompt": version.prompt_id,
             "buyer": buyer.pk,
-            "seller": seller.pk,
-            "licence": licence.pk,
-            "price": format_cents(listing.token_cost_cents),
+            "seller": seller_id,
+            "licence": licence_id,
+            "price": format_cents(price),
         },
-        recipients=[buyer.owner_id, seller.owner_id],
+        recipients=[buyer.owner_id, seller_owner_id],
     )
     return Sale(purchase=purchase, buyer_balance_cents=transfer.payer_balance_cents)
 
@@ -198,5 +275,10 @@ def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Inje
         .first()
     )
     if active:
-        _adoption_record(listing=listing, assistant=assistant, kind=ListingAdoption.Kind.INJECTION)
+        _adoption_record(
+            listing_id=listing.pk,
+            seller_owner_id=prompt.author.owner_id,
+            assistant=assistant,
+            kind=ListingAdoption.Kind.INJECTION,
+        )
     return Injection(injection=injection, trust_map=trust_map, created=created)

@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, F, QuerySet, Value, When
 
+from core.access import AnyUser, prompt_visible_q
+from core.compiled import compiled_first, viewer_from, viewer_shape
 from core.events import event_emit
-from core.exceptions import NotLicensed
+from core.exceptions import NotFound, NotLicensed
 from core.models import Assistant, Prompt, PromptLicence
 
 from ..exceptions import (
@@ -21,52 +23,78 @@ from ..models import (
 )
 
 
+def _previous_delete(*, prompt_id: int, rater_id: int) -> float | None:
+    """Delete the rater's previous entry of the prompt, if any, in one statement: the score it
+    had, None when there was none (PostgreSQL and SQLite ≥ 3.35: DELETE ... RETURNING)."""
+    table = connection.ops.quote_name(PromptReputationScore._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE prompt_id = %s AND rater_id = %s RETURNING trust_score",
+            [prompt_id, rater_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else float(row[0])
+
+
 @transaction.atomic
 def prompt_rate(
     *,
-    prompt: Prompt,
+    prompt: Prompt | int,
     rater: Assistant,
     ritual_effectiveness: float,
     assistant_approval: float,
     user_rating_tags: Sequence[str] = (),
     symbolic_tags: Sequence[str] = (),
     require_licence: bool = False,
+    visible_to: AnyUser | None = None,
 ) -> tuple[PromptReputationScore, bool]:
     """Record ``rater``'s rating of ``prompt``; returns (entry, created).
 
     One entry per (rater, prompt): rating again replaces the previous entry (the new one is the
     newest). Assistants of the prompt author's user cannot rate it (400 ``cannot_rate_own``);
-    with ``require_licence`` (the market) the rater must hold a licence (403 ``not_licensed``).
+    with ``require_licence`` (the market) the rater must hold a licence (403 ``not_licensed``);
+    with ``visible_to`` a prompt that user may not see is 404 ``not_found``.
     The Prompt's aggregate (rating_sum, rating_count, trust_score) moves by the difference in the
     same transaction: a constant number of queries however many ratings exist.
     """
-    if rater.owner_id == prompt.author.owner_id:
-        raise CannotRateOwn(field="rater")
+    prompt_id = prompt if isinstance(prompt, int) else prompt.pk
     # Lock the prompt row before reading anything the rating acts on (the licence, the previous
     # entry): concurrent ratings of one prompt queue (SQLite: IMMEDIATE already does).
-    list(Prompt.objects.select_for_update().filter(pk=prompt.pk).values_list("pk"))
+    # Compiled once per shape of viewer, run with this request's ids (``core.compiled``).
+    shape, viewer_ids = viewer_shape(visible_to)
+
+    def build(prompt: int, viewer: int | None = None) -> QuerySet:
+        locked = Prompt.objects.select_for_update(of=("self",)).filter(pk=prompt)
+        seen_by = viewer_from(visible_to, viewer)
+        if seen_by is not None:
+            locked = locked.filter(prompt_visible_q(seen_by))
+        return locked.values("author__owner_id")[:1]
+
+    row = compiled_first(
+        shape=f"prompt_rate:{shape}", build=build, ids={"prompt": prompt_id, **viewer_ids}
+    )
+    if row is None:
+        raise NotFound("Not found.")
+    author_owner_id = row["author__owner_id"]
+    if rater.owner_id == author_owner_id:
+        raise CannotRateOwn(field="rater")
     if (
         require_licence
         and not PromptLicence.objects.filter(
-            prompt=prompt, assistant=rater, state=PromptLicence.State.ACTIVE
+            prompt_id=prompt_id, assistant=rater, state=PromptLicence.State.ACTIVE
         ).exists()
     ):
         raise NotLicensed()
-    previous = (
-        PromptReputationScore.objects.filter(prompt=prompt, rater=rater)
-        .values_list("pk", "trust_score")
-        .first()
-    )
     score = reputation_trust_score(
         ritual_effectiveness=ritual_effectiveness, assistant_approval=assistant_approval
     )
+    previous = _previous_delete(prompt_id=prompt_id, rater_id=rater.pk)
     if previous is None:
         sum_delta, count_delta = score, 1
     else:
-        PromptReputationScore.objects.filter(pk=previous[0]).delete()
-        sum_delta, count_delta = score - previous[1], 0
+        sum_delta, count_delta = score - previous, 0
     entry = PromptReputationScore.objects.create(
-        prompt=prompt,
+        prompt_id=prompt_id,
         rater=rater,
         ritual_effectiveness=ritual_effectiveness,
         assistant_approval=assistant_approval,
@@ -76,7 +104,7 @@ def prompt_rate(
     )
     new_sum = F("rating_sum") + sum_delta
     new_count = F("rating_count") + count_delta
-    Prompt.objects.filter(pk=prompt.pk).update(
+    Prompt.objects.filter(pk=prompt_id).update(
         rating_sum=new_sum,
         rating_count=new_count,
         trust_score=bayesian_trust_score_sql(new_sum, new_count),
@@ -84,13 +112,13 @@ def prompt_rate(
     event_emit(
         type="prompt.rated",
         data={
-            "prompt": prompt.pk,
+            "prompt": prompt_id,
             "rating": entry.pk,
             "rater": rater.pk,
             "trust_score": score,
             "replaced": previous is not None,
         },
-        recipients=[prompt.author.owner_id],
+        recipients=[author_owner_id],
     )
     return entry, previous is None
 

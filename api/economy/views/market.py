@@ -200,10 +200,16 @@ class MarketPromptViewSet(
         saw (409 ``price_changed`` / ``version_changed``, nothing charged). The answer is what the
         transaction did: price, version and content_hash sold, the buyer's balance left. Send an
         ``Idempotency-Key`` to retry safely."""
-        listing = self.get_object()
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        sale = services.listing_buy(listing=listing, **serializer.validated_data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except Exception:
+            self.get_object()  # a listing the caller may not see is 404 whatever the body
+            raise
+        # The service's locked read applies the visibility rule: no separate get_object.
+        sale = services.listing_buy(
+            listing=int(pk), visible_to=request.user, **serializer.validated_data
+        )
         setattr(sale.purchase, "buyer_balance", sale.buyer_balance_cents)  # noqa: B010
         data = BuyResultSerializer(sale.purchase).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -27,13 +27,23 @@ from .common import PROMPT_PK
 REPUTATION_ENTRIES_INLINE = 50
 
 
-def rating_create(view, request, prompt: Prompt, *, require_licence: bool) -> Response:
+def rating_create(view, request, prompt: Prompt | int, *, require_licence: bool) -> Response:
     """Shared by ``/prompts/{id}/rate/`` and ``/market/prompts/{id}/rate/``: 201 for a first
-    rating, 200 when it replaced the rater's previous one."""
+    rating, 200 when it replaced the rater's previous one. A prompt given by id is checked for
+    visibility by the service's locked read; a bad body to one the caller may not see is still
+    404 (the view's ``get_object``)."""
     serializer = RatingCreateSerializer(data=request.data, context=view.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
+    try:
+        serializer.is_valid(raise_exception=True)
+    except Exception:
+        if isinstance(prompt, int):
+            view.get_object()
+        raise
     entry, created = services.prompt_rate(
-        prompt=prompt, require_licence=require_licence, **serializer.validated_data
+        prompt=prompt,
+        require_licence=require_licence,
+        visible_to=request.user if isinstance(prompt, int) else None,
+        **serializer.validated_data,
     )
     code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return Response(RatingSerializer(entry).data, status=code)
@@ -70,7 +80,7 @@ class PromptReputationViewSet(GenericViewSet):
         configured weights; the prompt's ``trust_score`` is the Bayesian average
         (C·m + Σ)/(C + n) with the configured prior weight C and prior mean m.
         Assistants of the author's user cannot rate it (400 ``cannot_rate_own``)."""
-        return rating_create(self, request, self.get_object(), require_licence=False)
+        return rating_create(self, request, int(pk), require_licence=False)
 
     @extend_schema(responses={200: ReputationSerializer})
     @action(detail=True, methods=["get"])
