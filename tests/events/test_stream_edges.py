@@ -47,7 +47,7 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
     """An event committed between the stream's subscription and its backlog read is in both:
     it goes out once, in order."""
     from api.events import views
-    from api.events.hub import Subscriber
+    from api.events.hub import Subscriber, sse_message
     from core.events import Delivery
 
     def delivery(i: int) -> Delivery:
@@ -59,7 +59,7 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
         def subscribe(self, user_id):
             subscriber = Subscriber(user_id)
             for i in (2, 3, 4):  # 2 and 3 also come from the backlog
-                subscriber.put(delivery(i))
+                subscriber.put((i, sse_message(delivery(i))))
             return subscriber
 
         def unsubscribe(self, subscriber):
@@ -80,8 +80,8 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
         return out
 
     messages = asyncio.run(first_messages(4))
-    assert messages[0] == "retry: 3000\n\n"
-    assert [m.split("\n")[0] for m in messages[1:]] == ["id: 2", "id: 3", "id: 4"]
+    assert messages[0] == b"retry: 3000\n\n"
+    assert [m.split(b"\n")[0] for m in messages[1:]] == [b"id: 2", b"id: 3", b"id: 4"]
 
 
 @pytest.mark.django_db
