@@ -99,3 +99,35 @@ def test_under_wsgi_the_stream_sends_what_is_there_and_ends(owner_client, user):
     assert [line for line in text.splitlines() if line.startswith("id:")] == [f"id: {second}"]
     r = owner_client.get(STREAM)  # without Last-Event-ID: from now, so nothing yet
     assert "id:" not in b"".join(r.streaming_content).decode()
+
+
+def test_each_event_is_encoded_once_for_all_the_streams_it_reaches(monkeypatch):
+    """1,000 open streams of one user cost one JSON encoding per event, not 1,000."""
+    from api.events import hub as hub_module
+    from core.events import Delivery
+
+    encoded: list[int] = []
+    encode = hub_module.sse_message
+    monkeypatch.setattr(hub_module, "sse_message", lambda d: encoded.append(d.id) or encode(d))
+    rows = [
+        Delivery(5, 7, "chain.completed", "2026-01-01T00:00:00Z", {"chain": 1, "steps": 1}),
+        Delivery(5, 8, "chain.completed", "2026-01-01T00:00:00Z", {"chain": 1, "steps": 1}),
+        Delivery(6, 7, "chain.completed", "2026-01-01T00:00:00Z", {"chain": 1, "steps": 2}),
+    ]
+
+    async def fan_out() -> list:
+        events = hub_module.EventHub(asyncio.get_running_loop())
+
+        async def db(func, /, **kwargs):
+            return rows
+
+        monkeypatch.setattr(events, "db", db)
+        subscribers = [events.subscribe(user_id) for user_id in (7, 7, 7, 8)]
+        await events._fan_out_once()
+        events.executor.shutdown()
+        return [[s.queue.get_nowait() for _ in range(s.queue.qsize())] for s in subscribers]
+
+    queues = asyncio.run(fan_out())
+    assert encoded == [5, 6]
+    assert [[event_id for event_id, _ in q] for q in queues] == [[5, 6], [5, 6], [5, 6], [5]]
+    assert queues[0][0][1] is queues[1][0][1] is queues[3][0][1]
