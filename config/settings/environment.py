@@ -57,7 +57,8 @@ def database_pool(config: dict) -> dict:
     ends. A request still waiting after ``DB_POOL_TIMEOUT`` seconds fails. ``DB_POOL=0`` turns
     it off. The pool replaces persistent connections (``CONN_MAX_AGE`` must be 0) and the
     per-request health check: a connection broken while in use is discarded when it is given
-    back (docs/decisions.md). SQLite is returned unchanged."""
+    back; ``DB_POOL_CHECK=1`` checks each one as it is taken instead (docs/decisions.md).
+    SQLite is returned unchanged."""
     if config["ENGINE"] != "django.db.backends.postgresql" or not env_bool("DB_POOL", True):
         return config
     min_size = int(env("DB_POOL_MIN_SIZE", "2") or 2)
@@ -70,5 +71,6 @@ def database_pool(config: dict) -> dict:
         "timeout": float(env("DB_POOL_TIMEOUT", "10") or 10),
     }
     config["CONN_MAX_AGE"] = 0
-    config["CONN_HEALTH_CHECKS"] = False
+    # With the pool Django turns this into psycopg_pool's check as a connection is taken.
+    config["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", False)
     return config

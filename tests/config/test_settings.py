@@ -66,6 +66,9 @@ def test_postgresql_is_served_from_a_bounded_pool_without_persistent_connections
     assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 7, "timeout": 10.0}
     assert config["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
     assert config["CONN_HEALTH_CHECKS"] is False  # the pool discards broken connections
+    monkeypatch.setenv("DB_POOL_CHECK", "1")
+    config = database_pool(database_config("postgres://u@db.example.com:5432/mythos"))
+    assert config["CONN_HEALTH_CHECKS"] is True
     monkeypatch.setenv("DB_POOL", "0")
     config = database_pool(database_config("postgres://u@db.example.com:5432/mythos"))
     assert "pool" not in config["OPTIONS"]
