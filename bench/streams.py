@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -105,9 +106,9 @@ async def _client(port: int, token: str, streams: int, pipe) -> None:
     ).encode()
     arrivals: list[tuple[int, float]] = []
     await loop.run_in_executor(None, pipe.recv)  # "open"
-    openings = [loop.create_future() for _ in range(streams)]
+    openings: list[asyncio.Future[float]] = [loop.create_future() for _ in range(streams)]
     connects = [
-        loop.create_connection(lambda f=f: _Stream(request, arrivals, f), "127.0.0.1", port)
+        loop.create_connection(functools.partial(_Stream, request, arrivals, f), "127.0.0.1", port)
         for f in openings
     ]
     transports = [t for t, _ in await asyncio.gather(*connects)]
@@ -201,7 +202,7 @@ def _run(args, env: dict, port: int, token: str, server_pid: int) -> dict:
             raise SystemExit(f"streams did not open: {done}")
         open_seconds = max(done) - started
 
-        pids = [server_pid] + [p.pid for p in procs]
+        pids = [server_pid] + [int(p.pid or 0) for p in procs]
         cpu = _Cpu(pids)
         time.sleep(args.idle)
         idle = cpu.rates()
