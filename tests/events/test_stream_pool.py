@@ -25,18 +25,23 @@ def pooled(transactional_db):
     """The default database served from a pool of POOL_MAX connections (as production and
     bench settings do; the test settings keep plain connections)."""
     options = connections.settings["default"]["OPTIONS"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        (since,) = cursor.fetchone()
     connection.close()
     options["pool"] = {"min_size": 0, "max_size": POOL_MAX, "timeout": 20}
-    yield
+    yield since
     connection.close()
     connection.close_pool()
     del options["pool"]
 
 
 class Peak:
-    """Samples the number of sessions on the test database every 20 ms, from outside."""
+    """Samples the number of sessions opened on the test database since ``since`` (sessions
+    other tests left open are not this test's) every 20 ms, from outside."""
 
-    def __init__(self) -> None:
+    def __init__(self, since) -> None:
+        self.since = since
         params = connection.settings_dict
         self.dbname = params["NAME"]
         self.conn = psycopg.connect(
@@ -56,8 +61,9 @@ class Peak:
         while not self.stop.is_set():
             (count,) = self.conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> "
-                "pg_backend_pid() AND query NOT LIKE 'LISTEN%%'",  # the hub's own listener
-                [self.dbname],
+                "pg_backend_pid() AND backend_start >= %s "
+                "AND query NOT LIKE 'LISTEN%%'",  # the hub's own listener
+                [self.dbname, self.since],
             ).fetchone()
             self.peak = max(self.peak, count)
             time.sleep(0.02)
@@ -99,7 +105,7 @@ def test_a_burst_of_streams_never_holds_more_connections_than_the_pool(
             release.wait(30)  # every stream stays open until all have answered
             return response.status_code, first
 
-    peak = Peak()
+    peak = Peak(pooled)
     with ThreadPoolExecutor(BURST) as threads:
         futures = [threads.submit(open_one, i) for i in range(BURST)]
         for _ in range(BURST):
