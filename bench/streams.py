@@ -26,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -179,11 +180,38 @@ def _drop(admin: str | None) -> None:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
+class _Sessions:
+    """On PostgreSQL, the most sessions the bench database had at once (sampled every 50 ms)."""
+
+    def __init__(self, admin: str | None) -> None:
+        self.peak, self.stop = 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(admin,), daemon=True)
+        if admin:
+            self.thread.start()
+
+    def _run(self, admin: str) -> None:
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            while not self.stop.wait(0.05):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]
+                ).fetchone()
+                self.peak = max(self.peak, row[0] if row else 0)
+
+    def close(self) -> int | None:
+        self.stop.set()
+        if not self.thread.is_alive():
+            return None
+        self.thread.join(timeout=5)
+        return self.peak
+
+
 def _pct(values: list[float], p: float) -> float:
     return round(values[max(0, int(len(values) * p) - 1)] * 1000, 1)
 
 
-def _run(args, env: dict, port: int, token: str, server_pid: int) -> dict:
+def _run(args, env: dict, port: int, token: str, server_pid: int, admin: str | None) -> dict:
     ctx = mp.get_context("fork")
     pipes, procs = [], []
     for i in range(args.clients):
@@ -194,6 +222,8 @@ def _run(args, env: dict, port: int, token: str, server_pid: int) -> dict:
         pipes.append(parent)
         procs.append(proc)
     try:
+        pids = [server_pid] + [int(p.pid or 0) for p in procs]
+        cpu, sessions = _Cpu(pids), _Sessions(admin)
         started = time.monotonic()
         for pipe in pipes:
             pipe.send("open")
@@ -201,8 +231,9 @@ def _run(args, env: dict, port: int, token: str, server_pid: int) -> dict:
         if any(not isinstance(d, float) for d in done):
             raise SystemExit(f"streams did not open: {done}")
         open_seconds = max(done) - started
+        opening = cpu.rates()
+        peak_sessions = sessions.close()
 
-        pids = [server_pid] + [int(p.pid or 0) for p in procs]
         cpu = _Cpu(pids)
         time.sleep(args.idle)
         idle = cpu.rates()
@@ -229,6 +260,8 @@ def _run(args, env: dict, port: int, token: str, server_pid: int) -> dict:
         "client_processes": args.clients,
         "delivered": f"{len(delays)}/{args.streams * args.events}",
         "open_all_seconds": round(open_seconds, 2),
+        "opening_cpu_percent": round(opening[0] * 100, 1),
+        "opening_peak_db_sessions": peak_sessions,
         "delay_p50_ms": _pct(delays, 0.5) if delays else None,
         "delay_p95_ms": _pct(delays, 0.95) if delays else None,
         "delay_max_ms": round(delays[-1] * 1000, 1) if delays else None,
@@ -277,7 +310,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-            result = _run(args, env, port, token, server.pid)
+            result = _run(args, env, port, token, server.pid, admin)
         finally:
             server.terminate()
             server.wait(timeout=10)
