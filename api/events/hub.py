@@ -14,6 +14,7 @@ one, and a stream resuming after ``Last-Event-ID`` gets exactly what it missed.
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -51,16 +52,35 @@ def events_bus() -> str:
     return "redis" if getattr(settings, "REDIS_URL", None) else "poll"
 
 
+def sse_message(delivery: Delivery) -> bytes:
+    """One Server-Sent Event: ``id`` to resume after, ``event`` the type, ``data`` the event as
+    the feed shows it. It names no recipient, so one encoding serves every stream."""
+    body = json.dumps(
+        {
+            "id": delivery.id,
+            "type": delivery.type,
+            "created_at": delivery.created_at,
+            "data": delivery.data,
+        },
+        separators=(",", ":"),
+    )
+    return f"id: {delivery.id}\nevent: {delivery.type}\ndata: {body}\n\n".encode()
+
+
+# An event id and its encoded message; None ends the stream.
+Message = tuple[int, bytes]
+
+
 class Subscriber:
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
-        self.queue: asyncio.Queue[Delivery | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[Message | None] = asyncio.Queue()
 
-    def put(self, delivery: Delivery) -> None:
+    def put(self, message: Message) -> None:
         if self.queue.qsize() >= QUEUE_LIMIT:
             self.queue.put_nowait(None)  # the stream ends; the client resumes from its last id
             return
-        self.queue.put_nowait(delivery)
+        self.queue.put_nowait(message)
 
 
 class EventHub:
@@ -156,9 +176,16 @@ class EventHub:
                 event_deliveries_after, event_id=self.position, limit=10**9
             )
             rows = [r for r in rows if r.id <= last]
+        encoded: dict[int, Message] = {}  # each event encoded once, for all its streams
         for row in rows:
-            for subscriber in self.subscribers.get(row.user_id, ()):
-                subscriber.put(row)
+            subscribers = self.subscribers.get(row.user_id)
+            if not subscribers:
+                continue
+            message = encoded.get(row.id)
+            if message is None:
+                message = encoded[row.id] = (row.id, sse_message(row))
+            for subscriber in subscribers:
+                subscriber.put(message)
         self.position = max(self.position, rows[-1].id)
         return full
 

@@ -1,7 +1,6 @@
 """The caller's events: the feed (``GET /events/``) and the live stream (``GET /events/stream/``)."""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -20,9 +19,9 @@ from rest_framework.viewsets import GenericViewSet
 
 from api.filters import MAX_ID, IdFilter
 from api.pagination import AscendingCursorPagination
-from core.events import CATALOGUE, Delivery, event_backlog, event_last_id, events_of
+from core.events import CATALOGUE, event_backlog, event_last_id, events_of
 
-from .hub import Subscriber, hub
+from .hub import hub, sse_message
 from .serializers import EVENT_LIST_SCHEMA, EventSerializer
 
 TYPE_CHOICES = [(name, name) for name in CATALOGUE]
@@ -60,22 +59,7 @@ class EventViewSet(mixins.ListModelMixin, GenericViewSet):
         return super().list(request, *args, **kwargs)
 
 
-def sse_message(delivery: Delivery) -> str:
-    """One Server-Sent Event: ``id`` to resume after, ``event`` the type, ``data`` the event as
-    the feed shows it."""
-    body = json.dumps(
-        {
-            "id": delivery.id,
-            "type": delivery.type,
-            "created_at": delivery.created_at,
-            "data": delivery.data,
-        },
-        separators=(",", ":"),
-    )
-    return f"id: {delivery.id}\nevent: {delivery.type}\ndata: {body}\n\n"
-
-
-async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[str]:
+async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[bytes]:
     """The caller's events after ``after`` (or from now), then live ones as they commit, with a
     comment line every EVENTS_HEARTBEAT_SECONDS so proxies and clients know the line is alive.
 
@@ -88,7 +72,7 @@ async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[str]
         last = events.position if after is None else after
         backlog = await events.db(event_backlog, user_id=user_id, after=last)
         # Sent once subscribed and the first backlog page is read: from here on nothing is missed.
-        yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
+        yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n".encode()
         while True:  # the backlog, in pages
             for delivery in backlog:
                 yield sse_message(delivery)
@@ -96,35 +80,41 @@ async def event_stream(*, user_id: int, after: int | None) -> AsyncIterator[str]
             if len(backlog) < 1000:
                 break
             backlog = await events.db(event_backlog, user_id=user_id, after=last)
+        queue = subscriber.queue
         while True:
             try:
-                item = await asyncio.wait_for(_next(subscriber), timeout=heartbeat)
+                async with asyncio.timeout(heartbeat):  # a timer, not a task per wait
+                    item = await queue.get()
             except TimeoutError:
-                yield ": heartbeat\n\n"
+                yield b": heartbeat\n\n"
                 continue
+            # Whatever else is already queued goes out in the same write.
+            chunk = []
+            while item is not None:
+                event_id, message = item
+                if event_id > last:  # else already sent from the backlog
+                    chunk.append(message)
+                    last = event_id
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+            if chunk:
+                yield b"".join(chunk)
             if item is None:
                 return  # too far behind: the client reconnects with Last-Event-ID
-            if item.id <= last:
-                continue  # already sent from the backlog
-            yield sse_message(item)
-            last = item.id
     finally:
         events.unsubscribe(subscriber)
 
 
-def event_stream_once(*, user_id: int, after: int | None) -> Iterator[str]:
+def event_stream_once(*, user_id: int, after: int | None) -> Iterator[bytes]:
     """Under WSGI (a sync worker per open request) the stream is not held open: it sends what
     is there after ``after`` and ends, and the client reconnects after ``retry`` with its
     Last-Event-ID, which makes it a long poll that never loses an event."""
-    yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n"
+    yield f"retry: {int(settings.EVENTS_RETRY_MILLISECONDS)}\n\n".encode()
     for delivery in event_backlog(
         user_id=user_id, after=event_last_id() if after is None else after
     ):
         yield sse_message(delivery)
-
-
-async def _next(subscriber: Subscriber) -> Delivery | None:
-    return await subscriber.queue.get()
 
 
 LAST_EVENT_ID_HEADER = OpenApiParameter(

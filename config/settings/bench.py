@@ -11,6 +11,7 @@ import warnings
 
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, env
+from .environment import database_pool
 
 DEBUG = False
 # Static files are not served by the bench (no collectstatic): silence whitenoise about it.
@@ -23,9 +24,10 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 # flushing.
 CACHES["default"]["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX") or "mythos-bench"  # noqa: F405
 
-# Persistent connections, as a production deployment behind gunicorn would use.
+# As production: PostgreSQL through the bounded pool (DB_POOL_*); SQLite keeps its connection.
 for _db in DATABASES.values():  # noqa: F405
     _db["CONN_MAX_AGE"] = 60
+    database_pool(_db)
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

@@ -46,3 +46,31 @@ def database_config(url: str) -> dict:
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+def database_pool(config: dict) -> dict:
+    """Serve a PostgreSQL ``config`` from a bounded psycopg connection pool (one per process).
+
+    Under ASGI every request's synchronous part runs in a thread of its own, so without a pool
+    a burst of N requests opens N connections at once (past ``max_connections``); with it the
+    burst queues for at most ``DB_POOL_MAX_SIZE`` connections, each given back when its request
+    ends. A request still waiting after ``DB_POOL_TIMEOUT`` seconds fails. ``DB_POOL=0`` turns
+    it off. The pool replaces persistent connections (``CONN_MAX_AGE`` must be 0) and the
+    per-request health check: a connection broken while in use is discarded when it is given
+    back; ``DB_POOL_CHECK=1`` checks each one as it is taken instead (docs/decisions.md).
+    SQLite is returned unchanged."""
+    if config["ENGINE"] != "django.db.backends.postgresql" or not env_bool("DB_POOL", True):
+        return config
+    min_size = int(env("DB_POOL_MIN_SIZE", "2") or 2)
+    max_size = int(env("DB_POOL_MAX_SIZE", "10") or 10)
+    if not 0 <= min_size <= max_size or max_size < 1:
+        raise ImproperlyConfigured("DB_POOL_MIN_SIZE must be 0..DB_POOL_MAX_SIZE, and that 1+")
+    config["OPTIONS"]["pool"] = {
+        "min_size": min_size,
+        "max_size": max_size,
+        "timeout": float(env("DB_POOL_TIMEOUT", "10") or 10),
+    }
+    config["CONN_MAX_AGE"] = 0
+    # With the pool Django turns this into psycopg_pool's check as a connection is taken.
+    config["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", False)
+    return config

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES, env, env_bool, env_list
+from .environment import database_pool
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY") or ""
@@ -25,6 +26,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 # Under ASGI (the default uvicorn workers) each request runs in a fresh thread, so a connection
 # kept past its request would never be reused and would leak: 0 unless you serve WSGI (gthread).
 DATABASES["default"]["CONN_MAX_AGE"] = int(env("CONN_MAX_AGE", "0") or 0)
+# On PostgreSQL a bounded pool per process instead (DB_POOL_*; docs/deploy.md).
+database_pool(DATABASES["default"])
 
 STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 

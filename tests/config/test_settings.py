@@ -55,3 +55,35 @@ def test_sqlite_default_is_wal_immediate_with_busy_timeout():
     assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
     assert config["OPTIONS"]["timeout"] >= 5
+
+
+def test_postgresql_is_served_from_a_bounded_pool_without_persistent_connections(monkeypatch):
+    from config.settings.environment import database_config, database_pool
+
+    monkeypatch.setenv("CONN_MAX_AGE", "60")
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "7")
+    config = database_pool(database_config("postgres://u@db.example.com:5432/mythos"))
+    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 7, "timeout": 10.0}
+    assert config["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+    assert config["CONN_HEALTH_CHECKS"] is False  # the pool discards broken connections
+    monkeypatch.setenv("DB_POOL_CHECK", "1")
+    config = database_pool(database_config("postgres://u@db.example.com:5432/mythos"))
+    assert config["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.setenv("DB_POOL", "0")
+    config = database_pool(database_config("postgres://u@db.example.com:5432/mythos"))
+    assert "pool" not in config["OPTIONS"]
+    assert config["CONN_MAX_AGE"] == 60
+    assert "pool" not in database_pool(database_config("sqlite:////tmp/x.sqlite3"))["OPTIONS"]
+
+
+def test_production_settings_use_the_pool_on_postgresql():
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings as s; "
+         "print(s.DATABASES['default']['OPTIONS']['pool']['max_size'])"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+             "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "api.example.com",
+             "DATABASE_URL": "postgres://u@db.example.com:5432/mythos", "DB_POOL_MAX_SIZE": "5"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip() == "5", result.stderr

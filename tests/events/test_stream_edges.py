@@ -47,7 +47,7 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
     """An event committed between the stream's subscription and its backlog read is in both:
     it goes out once, in order."""
     from api.events import views
-    from api.events.hub import Subscriber
+    from api.events.hub import Subscriber, sse_message
     from core.events import Delivery
 
     def delivery(i: int) -> Delivery:
@@ -59,7 +59,7 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
         def subscribe(self, user_id):
             subscriber = Subscriber(user_id)
             for i in (2, 3, 4):  # 2 and 3 also come from the backlog
-                subscriber.put(delivery(i))
+                subscriber.put((i, sse_message(delivery(i))))
             return subscriber
 
         def unsubscribe(self, subscriber):
@@ -80,8 +80,8 @@ def test_an_event_both_in_the_backlog_and_live_is_sent_once(monkeypatch):
         return out
 
     messages = asyncio.run(first_messages(4))
-    assert messages[0] == "retry: 3000\n\n"
-    assert [m.split("\n")[0] for m in messages[1:]] == ["id: 2", "id: 3", "id: 4"]
+    assert messages[0] == b"retry: 3000\n\n"
+    assert [m.split(b"\n")[0] for m in messages[1:]] == [b"id: 2", b"id: 3", b"id: 4"]
 
 
 @pytest.mark.django_db
@@ -99,3 +99,35 @@ def test_under_wsgi_the_stream_sends_what_is_there_and_ends(owner_client, user):
     assert [line for line in text.splitlines() if line.startswith("id:")] == [f"id: {second}"]
     r = owner_client.get(STREAM)  # without Last-Event-ID: from now, so nothing yet
     assert "id:" not in b"".join(r.streaming_content).decode()
+
+
+def test_each_event_is_encoded_once_for_all_the_streams_it_reaches(monkeypatch):
+    """1,000 open streams of one user cost one JSON encoding per event, not 1,000."""
+    from api.events import hub as hub_module
+    from core.events import Delivery
+
+    encoded: list[int] = []
+    encode = hub_module.sse_message
+    monkeypatch.setattr(hub_module, "sse_message", lambda d: encoded.append(d.id) or encode(d))
+    rows = [
+        Delivery(5, 7, "chain.completed", "2026-01-01T00:00:00Z", {"chain": 1, "steps": 1}),
+        Delivery(5, 8, "chain.completed", "2026-01-01T00:00:00Z", {"chain": 1, "steps": 1}),
+        Delivery(6, 7, "chain.completed", "2026-01-01T00:00:00Z", {"chain": 1, "steps": 2}),
+    ]
+
+    async def fan_out() -> list:
+        events = hub_module.EventHub(asyncio.get_running_loop())
+
+        async def db(func, /, **kwargs):
+            return rows
+
+        monkeypatch.setattr(events, "db", db)
+        subscribers = [events.subscribe(user_id) for user_id in (7, 7, 7, 8)]
+        await events._fan_out_once()
+        events.executor.shutdown()
+        return [[s.queue.get_nowait() for _ in range(s.queue.qsize())] for s in subscribers]
+
+    queues = asyncio.run(fan_out())
+    assert encoded == [5, 6]
+    assert [[event_id for event_id, _ in q] for q in queues] == [[5, 6], [5, 6], [5, 6], [5]]
+    assert queues[0][0][1] is queues[1][0][1] is queues[3][0][1]
