@@ -5,14 +5,19 @@ Domain errors (``core.exceptions``) are mapped by kind to DRF exceptions carryin
 ``{"type": "client_error" | "validation_error", "errors": [{"code", "detail", "attr"}]}``.
 """
 
+import logging
+
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from drf_standardized_errors.handler import exception_handler as standardized_exception_handler
 from rest_framework import exceptions
 
 from core import exceptions as domain
 
-from .errors import Conflict
+from .errors import Conflict, ServiceUnavailable
 from .request_id import get_request_id
+
+log = logging.getLogger(__name__)
 
 
 def domain_to_api(exc: domain.DomainError) -> exceptions.APIException:
@@ -36,6 +41,12 @@ def exception_handler(exc, context):
         exc = domain_to_api(exc)
     elif isinstance(exc, ProtectedError):
         exc = Conflict("Other records still depend on this one.", "protected")
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database did not answer (down, pool exhausted, lock timeout, deadlock): the
+        # request's transaction is rolled back by DRF, so a retry is safe. 503 + Retry-After,
+        # logged with its traceback for the operator.
+        log.error("database unavailable: %s", exc, exc_info=exc)
+        exc = ServiceUnavailable()
     response = standardized_exception_handler(exc, context)
     if response is not None and response.status_code >= 500 and isinstance(response.data, dict):
         response.data["request_id"] = get_request_id()  # every 5xx body names its request

@@ -17,6 +17,8 @@ STATUS_TEXT = {
     "413": "Request body too large (`request_too_large`).",
     "415": "Unsupported media type: send `application/json`.",
     "429": "Throttled (`throttled`); see `Retry-After`.",
+    "503": "The database is unreachable or busy (`service_unavailable`): nothing was changed; "
+    "retry after `Retry-After` seconds.",
 }
 
 
@@ -84,6 +86,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             "413": lambda: self.method in ("POST", "PUT", "PATCH"),
             "415": self._should_add_http415_error_response,
             "429": self._should_add_http429_error_response,
+            "503": lambda: True,
         }
         check = checks.get(status_code)
         return bool(check and check())
