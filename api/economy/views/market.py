@@ -18,7 +18,7 @@ from api.idempotency import (
 from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
-from api.renderers import with_fast_json
+from api.renderers import datetime_writer, with_fast_json
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -130,7 +130,8 @@ class MarketPromptViewSet(
             page = self.paginate_queryset(queryset)
             assistants = self.assistants_count
         rows = queryset if page is None else page
-        data = [listing_row_representation(row, assistants) for row in rows]
+        write_datetime = datetime_writer()
+        data = [listing_row_representation(row, assistants, write_datetime) for row in rows]
         if page is None:
             return Response(data)
         return self.get_paginated_response(data)
