@@ -8,7 +8,7 @@ in the ``Accept`` header fall back to DRF's renderer; ``str`` subclasses such as
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -41,7 +41,7 @@ def with_fast_json(renderers: list) -> list:
     return [FastJSONRenderer() if type(r) is JSONRenderer else r for r in renderers]
 
 
-def datetime_writer() -> Callable[[datetime | None], str | None]:
+def datetime_writer() -> Callable[[Any], Any]:
     """``DateTimeField().to_representation`` with the current time zone looked up once (it is
     otherwise looked up per value): for writing a page of rows."""
     zone = timezone.get_current_timezone() if settings.USE_TZ else None

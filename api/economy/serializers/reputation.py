@@ -133,12 +133,13 @@ def reputation_representation(
     entries_limit: int,
     ratings_url: str,
 ) -> dict:
-    """What ``ReputationSerializer`` writes, from plain values and entry rows."""
+    """What ``ReputationSerializer`` writes, from the prompt's ``id``, ``trust_score`` and
+    ``rating_count`` (a row), plain values and entry rows."""
     write_datetime = datetime_writer()
     return {
-        "prompt": prompt.pk,
-        "trust_score": float(prompt.trust_score),
-        "rating_count": int(prompt.rating_count),
+        "prompt": prompt["id"],
+        "trust_score": float(prompt["trust_score"]),
+        "rating_count": int(prompt["rating_count"]),
         "means": {name: _float(value) for name, value in means.items()},
         "user_rating_tags": {str(k): int(v) for k, v in user_rating_tags.items()},
         "symbolic_tags": {str(k): int(v) for k, v in symbolic_tags.items()},

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.cache import cache
 from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -131,9 +133,9 @@ class MarketPromptViewSet(
         # The hot read: the page's rows as plain values, each written as ListingSerializer
         # writes a listing (listing_row_representation), with no model instance or serializer
         # per row. ListingSerializer stays the schema's and every other action's.
-        queryset = self._compiled_list(request) or self.filter_queryset(self.get_queryset()).values(
-            *LISTING_ROW_VALUES
-        )
+        queryset: Any = self._compiled_list(request) or self.filter_queryset(
+            self.get_queryset()
+        ).values(*LISTING_ROW_VALUES)
         # Both cached counts (the list's, the assistants') in one cache round trip.
         with prefetched(cache, [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]):
             page = self.paginate_queryset(queryset)
