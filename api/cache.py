@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
 from redis.retry import Retry
@@ -33,6 +33,24 @@ _PREFETCHED: ContextVar[dict[str, Any] | None] = ContextVar("cache_prefetched", 
 DEFAULT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new ``redis.Redis`` (its response-callback tables included) on
+    every operation; a ``Redis`` only wraps its connection pool, so one per pool serves all."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[Any, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(  # type: ignore[attr-defined]
+                connection_pool=pool
+            )
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     keeps_prefetched = True  # ``get`` answers from ``prefetched``'s read
 
@@ -41,6 +59,7 @@ class FailOpenRedisCache(RedisCache):
         self.retry_after_seconds = float(options.pop("retry_after_seconds", 1.0))
         options = {**DEFAULT_OPTIONS, "retry": Retry(NoBackoff(), 0), **options}
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
 
     def _call(self, operation: str, fallback: Any, method, *args, **kwargs) -> Any:

@@ -18,6 +18,12 @@ _STAND_IN_BASE = -(10**15)
 
 _compiled: dict[tuple[str, Hashable], tuple[str, list[Any], dict[int, str], list[str]]] = {}
 
+# ``compiled_rows``' statements: as above, plus the compiler and its converters, so the rows
+# come back as ``values()`` gives them (JSON decoded, datetimes aware, ...).
+_compiled_rows: dict[
+    tuple[str, Hashable], tuple[str, list[Any], dict[int, str], list[str], list[Any]]
+] = {}
+
 
 def compiled_first(
     *, shape: Hashable, build: Callable[..., QuerySet], ids: dict[str, int]
@@ -45,6 +51,86 @@ def compiled_first(
         cursor.execute(sql, bound)
         row = cursor.fetchone()
     return None if row is None else dict(zip(names, row, strict=True))
+
+
+def compiled_rows(
+    *,
+    shape: Hashable,
+    build: Callable[..., QuerySet],
+    ids: dict[str, int],
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The rows of ``build(**stand_ins)`` (an unsliced ``values()`` queryset) with ``ids`` in
+    place of the stand-ins, as ``values()`` dicts with the fields' converters applied; at most
+    ``limit`` of them from ``offset`` on (bound as parameters, so one statement serves every
+    page). ``shape`` and ``build`` as for ``compiled_first``."""
+    key = (connection.alias, shape)
+    entry = _compiled_rows.get(key)
+    if entry is None:
+        stand_ins = {name: _STAND_IN_BASE - i for i, name in enumerate(sorted(ids))}
+        qs = build(**stand_ins)
+        if qs.query.low_mark or qs.query.high_mark is not None:
+            raise ValueError(f"{shape!r}: compiled_rows slices itself (limit, offset)")
+        compiler = qs.query.get_compiler(connection.alias)
+        sql, params = compiler.as_sql()
+        by_value = {value: name for name, value in stand_ins.items()}
+        if set(by_value) - {p for p in params if type(p) is int}:
+            raise ValueError(f"{shape!r}: an id is not a parameter of the compiled read")
+        query = qs.query  # the row's names as ``values()`` names them
+        names = list(query.selected or [])
+        names = names or [*query.extra_select, *query.values_select, *query.annotation_select]
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(columns).items())
+        entry = (sql, list(params), by_value, names, converters)
+        _compiled_rows[key] = entry
+    sql, params, by_value, names, converters = entry
+    bound = [ids[by_value[p]] if type(p) is int and p in by_value else p for p in params]
+    if limit is not None:
+        sql = f"{sql} LIMIT %s OFFSET %s"
+        bound += [limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        rows = cursor.fetchall()
+    result = []
+    for raw in rows:
+        row = list(raw)
+        for pos, (functions, expression) in converters:  # as the compiler applies them
+            value = row[pos]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[pos] = value
+        result.append(dict(zip(names, row, strict=True)))
+    return result
+
+
+class CompiledRows:
+    """A ``compiled_rows`` read as a paginator's object list: a slice runs the statement with
+    that LIMIT/OFFSET; ``count`` is the caller's (the ORM's COUNT, run only when asked)."""
+
+    ordered = True  # the statement's ORDER BY is the built queryset's
+
+    def __init__(
+        self,
+        *,
+        shape: Hashable,
+        build: Callable[..., QuerySet],
+        ids: dict[str, int],
+        count: Callable[[], int],
+    ):
+        self.shape, self.build, self.ids, self._count = shape, build, ids, count
+
+    def count(self) -> int:
+        return self._count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("CompiledRows reads slices only")
+        start = page.start or 0
+        limit = None if page.stop is None else max(page.stop - start, 0)
+        return compiled_rows(
+            shape=self.shape, build=self.build, ids=self.ids, limit=limit, offset=start
+        )
 
 
 def viewer_shape(viewer: User | AnonymousUser | None) -> tuple[str, dict[str, int]]:

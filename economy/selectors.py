@@ -153,9 +153,23 @@ def prompts_with_reputation(prompts: QuerySet[Prompt]) -> QuerySet[Prompt]:
     return prompts.annotate(**means, **histograms)
 
 
+# What ``prompts_with_reputation`` gives a reputation page, as ``values()`` names.
+REPUTATION_VALUES = (
+    "id",
+    "trust_score",
+    "rating_count",
+    *(f"mean_{name}" for name in RATING_MEANS),
+    *(f"{field}_histogram" for field in RATING_TAG_FIELDS),
+)
+
+
 def rating_tag_histogram(prompt: Prompt, field: str) -> dict[str, int]:
     """The ``<field>_histogram`` annotation of ``prompts_with_reputation`` as a dict."""
-    raw = getattr(prompt, f"{field}_histogram")
+    return tag_histogram(getattr(prompt, f"{field}_histogram"))
+
+
+def tag_histogram(raw: str | None) -> dict[str, int]:
+    """A ``<field>_histogram`` value of ``prompts_with_reputation`` as a dict."""
     return {str(tag): int(n) for tag, n in json.loads(raw or "[]")}
 
 

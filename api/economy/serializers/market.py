@@ -1,5 +1,8 @@
 """Listings and what an assistant does with one: buy, fork, inject."""
 
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,6 +12,7 @@ from api.fields import (
     UnitFloatField,
     VisiblePromptField,
 )
+from api.renderers import datetime_writer
 from core.models import Prompt
 from economy.formulas import adopters_over_all_assistants
 from economy.models import (
@@ -110,13 +114,14 @@ LISTING_ROW_VALUES = (
 )
 
 
-_DATETIME = serializers.DateTimeField()  # the serializer's own conversion (zone, format)
-
-
-def listing_row_representation(row: dict, assistants: int) -> dict:
+def listing_row_representation(
+    row: dict, assistants: int, write_datetime: Callable[[Any], Any] | None = None
+) -> dict:
     """What ``ListingSerializer`` writes for a listing, from a ``values(*LISTING_ROW_VALUES)``
     row: the same keys in the same order, each value converted as that field converts it (the
-    list's hot path; tests/api/economy/test_market_fast_list.py holds both to the same JSON)."""
+    list's hot path; tests/api/economy/test_market_fast_list.py holds both to the same JSON).
+    ``write_datetime``: the page's ``datetime_writer()``."""
+    write_datetime = write_datetime or datetime_writer()
     author = row["prompt__author_id"]
     symbolic, codex = row["symbolic_tag_weight"], row["codex_usage_score"]
     delisted = row["delisted_at"]
@@ -140,8 +145,8 @@ def listing_row_representation(row: dict, assistants: int) -> dict:
         ),
         "adopter_count": row["adopter_count"],
         "is_active": bool(row["is_active"]),
-        "listed_at": _DATETIME.to_representation(row["listed_at"]),
-        "delisted_at": None if delisted is None else _DATETIME.to_representation(delisted),
+        "listed_at": write_datetime(row["listed_at"]),
+        "delisted_at": None if delisted is None else write_datetime(delisted),
     }
 
 

@@ -1,5 +1,8 @@
 """Ratings and the reputation of a prompt."""
 
+from collections.abc import Callable
+from typing import Any
+
 from rest_framework import serializers
 
 from api.fields import (
@@ -7,6 +10,7 @@ from api.fields import (
     TagListField,
     UnitFloatField,
 )
+from api.renderers import datetime_writer
 from economy.models import (
     PromptReputationScore,
 )
@@ -89,8 +93,6 @@ RATING_ROW_VALUES = (
     "created_at",
 )
 
-_DATETIME = serializers.DateTimeField()  # the serializer's own conversion (zone, format)
-
 
 def _float(value):
     return None if value is None else float(value)
@@ -100,10 +102,14 @@ def _strings(values):
     return [None if v is None else str(v) for v in values]
 
 
-def rating_row_representation(row: dict) -> dict:
+def rating_row_representation(
+    row: dict, write_datetime: Callable[[Any], Any] | None = None
+) -> dict:
     """What ``RatingSerializer`` writes for an entry, from a ``values(*RATING_ROW_VALUES)`` row:
     the same keys in the same order, each value converted as that field converts it
-    (tests/api/economy/test_reputation_fast.py holds both to the same JSON)."""
+    (tests/api/economy/test_reputation_fast.py holds both to the same JSON). ``write_datetime``:
+    the page's ``datetime_writer()``."""
+    write_datetime = write_datetime or datetime_writer()
     return {
         "id": row["id"],
         "prompt": row["prompt_id"],
@@ -113,7 +119,7 @@ def rating_row_representation(row: dict) -> dict:
         "user_rating_tags": _strings(row["user_rating_tags"]),
         "symbolic_tags": _strings(row["symbolic_tags"]),
         "trust_score": _float(row["trust_score"]),
-        "created_at": _DATETIME.to_representation(row["created_at"]),
+        "created_at": write_datetime(row["created_at"]),
     }
 
 
@@ -127,15 +133,17 @@ def reputation_representation(
     entries_limit: int,
     ratings_url: str,
 ) -> dict:
-    """What ``ReputationSerializer`` writes, from plain values and entry rows."""
+    """What ``ReputationSerializer`` writes, from the prompt's ``id``, ``trust_score`` and
+    ``rating_count`` (a row), plain values and entry rows."""
+    write_datetime = datetime_writer()
     return {
-        "prompt": prompt.pk,
-        "trust_score": float(prompt.trust_score),
-        "rating_count": int(prompt.rating_count),
+        "prompt": prompt["id"],
+        "trust_score": float(prompt["trust_score"]),
+        "rating_count": int(prompt["rating_count"]),
         "means": {name: _float(value) for name, value in means.items()},
         "user_rating_tags": {str(k): int(v) for k, v in user_rating_tags.items()},
         "symbolic_tags": {str(k): int(v) for k, v in symbolic_tags.items()},
-        "entries": [rating_row_representation(row) for row in entries],
+        "entries": [rating_row_representation(row, write_datetime) for row in entries],
         "entries_limit": entries_limit,
         "ratings_url": str(ratings_url),
     }

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.cache import cache
 from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -18,11 +20,12 @@ from api.idempotency import (
 from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
-from api.renderers import with_fast_json
+from api.renderers import datetime_writer, with_fast_json
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
 from core.access import prompts_annotate_body_visible, prompts_visible_to
+from core.compiled import CompiledRows, viewer_from, viewer_shape
 from core.selectors import ASSISTANTS_COUNT_CACHE_KEY
 from economy import selectors, services
 from economy.models import PromptTokenListing
@@ -43,6 +46,9 @@ from ..serializers import (
     listing_row_representation,
 )
 from .reputation import rating_create
+
+# The query parameters the compiled list serves (``_compiled_list``).
+COMPILED_LIST_PARAMS = {"page", "page_size", "ordering"}
 
 LIST_COLUMNS = (
     *(f.name for f in PromptTokenListing._meta.concrete_fields),
@@ -110,7 +116,10 @@ class MarketPromptViewSet(
         return with_fast_json(super().get_renderers())
 
     def get_queryset(self):
-        qs = selectors.listings_visible_to(self.request.user).alias(
+        return self._queryset_for(self.request.user)
+
+    def _queryset_for(self, user):
+        qs = selectors.listings_visible_to(user).alias(
             cost=F("token_cost_cents"), trust=F("prompt__trust_score"), adoption=F("adopter_count")
         )
         if self.action == "list":
@@ -124,16 +133,45 @@ class MarketPromptViewSet(
         # The hot read: the page's rows as plain values, each written as ListingSerializer
         # writes a listing (listing_row_representation), with no model instance or serializer
         # per row. ListingSerializer stays the schema's and every other action's.
-        queryset = self.filter_queryset(self.get_queryset()).values(*LISTING_ROW_VALUES)
+        queryset: Any = self._compiled_list(request) or self.filter_queryset(
+            self.get_queryset()
+        ).values(*LISTING_ROW_VALUES)
         # Both cached counts (the list's, the assistants') in one cache round trip.
         with prefetched(cache, [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]):
             page = self.paginate_queryset(queryset)
             assistants = self.assistants_count
         rows = queryset if page is None else page
-        data = [listing_row_representation(row, assistants) for row in rows]
+        write_datetime = datetime_writer()
+        data = [listing_row_representation(row, assistants, write_datetime) for row in rows]
         if page is None:
             return Response(data)
         return self.get_paginated_response(data)
+
+    def _compiled_list(self, request) -> CompiledRows | None:
+        """The plain list (no filter or search, one known ordering at most): the statement the
+        queryset below builds, compiled once per ordering and kind of caller
+        (``core.compiled``), each page run with its own LIMIT/OFFSET. None for any other
+        query, which builds its queryset as usual."""
+        params = request.query_params
+        if self.paginator is None or not set(params) <= COMPILED_LIST_PARAMS:
+            return None
+        if any(len(params.getlist(name)) > 1 for name in params):
+            return None
+        ordering = params.get("ordering")
+        if ordering is not None and ordering.removeprefix("-") not in self.ordering_fields:
+            return None
+        shape, ids = viewer_shape(request.user)
+
+        def build(**stand_ins):
+            viewer = viewer_from(request.user, stand_ins.get("viewer"))
+            return self.filter_queryset(self._queryset_for(viewer)).values(*LISTING_ROW_VALUES)
+
+        return CompiledRows(
+            shape=("market-list", ordering, shape),
+            build=build,
+            ids=ids,
+            count=lambda: self.filter_queryset(self.get_queryset()).count(),
+        )
 
     def get_serializer_class(self):
         return {

@@ -1,3 +1,7 @@
+from typing import cast
+
+from django.contrib.auth.models import User
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -11,6 +15,7 @@ from api.renderers import with_fast_json
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
+from core.compiled import compiled_rows, viewer_from, viewer_shape
 from core.models import Prompt
 from economy import selectors, services
 from economy.models import PromptReputationScore
@@ -88,22 +93,43 @@ class PromptReputationViewSet(GenericViewSet):
         """The aggregate ``trust_score``, ``rating_count``, the mean of each input, tag
         histograms and the newest 50 entries; page through all of them at
         ``/prompts/{id}/ratings/``."""
-        # Two statements: the visible prompt with its means and histograms, then the entries;
+        # Two statements, each compiled once (``core.compiled``) and run with this prompt's
+        # and caller's ids: the visible prompt with its means and histograms, then the entries;
         # written as ReputationSerializer writes them, without a serializer per entry.
-        prompt = get_object_or_404(
-            selectors.prompts_with_reputation(prompts_visible_to(request.user)), pk=pk
+        shape, viewer_ids = viewer_shape(request.user)
+
+        def visible_prompt(prompt, viewer=None):
+            visible = prompts_visible_to(cast(User, viewer_from(request.user, viewer)))
+            return selectors.prompts_with_reputation(visible.filter(pk=prompt)).values(
+                *selectors.REPUTATION_VALUES
+            )
+
+        found = compiled_rows(
+            shape=("reputation-prompt", shape),
+            build=visible_prompt,
+            ids={"prompt": int(pk), **viewer_ids},
         )
+        if not found:
+            raise Http404
+        prompt = found[0]
         self.check_object_permissions(request, prompt)
-        entries = selectors.prompt_ratings(prompt=prompt).values(*RATING_ROW_VALUES)
+        entries = compiled_rows(
+            shape="reputation-entries",
+            build=lambda prompt: selectors.prompt_ratings(prompt=Prompt(pk=prompt)).values(
+                *RATING_ROW_VALUES
+            ),
+            ids={"prompt": prompt["id"]},
+            limit=REPUTATION_ENTRIES_INLINE,
+        )
         data = reputation_representation(
             prompt=prompt,
-            means={name: getattr(prompt, f"mean_{name}") for name in selectors.RATING_MEANS},
-            user_rating_tags=selectors.rating_tag_histogram(prompt, "user_rating_tags"),
-            symbolic_tags=selectors.rating_tag_histogram(prompt, "symbolic_tags"),
-            entries=list(entries[:REPUTATION_ENTRIES_INLINE]),
+            means={name: prompt[f"mean_{name}"] for name in selectors.RATING_MEANS},
+            user_rating_tags=selectors.tag_histogram(prompt["user_rating_tags_histogram"]),
+            symbolic_tags=selectors.tag_histogram(prompt["symbolic_tags_histogram"]),
+            entries=entries,
             entries_limit=REPUTATION_ENTRIES_INLINE,
             ratings_url=request.build_absolute_uri(
-                reverse("prompts-ratings-list", kwargs={"prompt_pk": prompt.pk})
+                reverse("prompts-ratings-list", kwargs={"prompt_pk": prompt["id"]})
             ),
         )
         return Response(data)

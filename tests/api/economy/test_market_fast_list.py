@@ -175,3 +175,33 @@ def test_no_filter_in_the_query_builds_no_filterset(market, anon_client, monkeyp
     assert anon_client.get(URL + "?ordering=nope").status_code == 200  # unknown keys are ignored
     r = anon_client.get(URL + f"?seller={market['paid'].prompt.author_id}")
     assert [x["id"] for x in r.json()["results"]] == [market["free"].pk, market["paid"].pk]
+
+
+@pytest.mark.django_db
+def test_compiled_list_runs_one_statement_with_each_callers_id(
+    market, anon_client, other_client, other_user
+):
+    """The plain list is compiled once per ordering and kind of caller and run with each
+    caller's id: a second user gets its own visibility from the same statement."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.test import APIClient
+
+    from core.compiled import _compiled_rows
+
+    _compiled_rows.clear()
+    stranger = UserFactory()
+    stranger_client = APIClient()
+    stranger_client.force_authenticate(stranger)
+    for client, who in [(other_client, other_user), (stranger_client, stranger)]:
+        response = client.get(URL + "?ordering=-trust&page_size=100")
+        assert response.content == serializer_answer(who, response.json())
+    assert [key[1] for key in _compiled_rows] == [("market-list", "-trust", "user")]
+    bodies = {
+        who: {r["id"]: r["prompt"]["body"] for r in client.get(URL).json()["results"]}
+        for who, client in [("buyer", other_client), ("stranger", stranger_client)]
+    }
+    assert bodies["buyer"][market["licensed"].pk] == "licensed body"
+    assert bodies["stranger"][market["licensed"].pk] is None
+    page = anon_client.get(URL + "?ordering=cost&page_size=1&page=2")
+    assert page.content == serializer_answer(AnonymousUser(), page.json())
+    assert page.json()["results"][0]["id"] == market["licensed"].pk

@@ -76,3 +76,42 @@ def test_reputation_writes_what_the_serializer_writes(anon_client, assistant, ra
         body = response.json()
         assert body["symbolic_tags"] == {"sea": 3, "sky": 2, "abyss": 1}
         assert list(body["user_rating_tags"]) == ["clear", "dull", "ünï"]
+
+
+def test_reputation_statements_compiled_once_serve_each_prompt_and_caller(
+    anon_client, owner_client, other_client, assistant
+):
+    """One compiled statement per kind of caller, run with each prompt's and caller's id: each
+    prompt gets its own figures and entries, a private prompt is its owner's alone."""
+    from core.compiled import _compiled_rows
+
+    _compiled_rows.clear()
+    prompts = [PromptFactory(author=assistant) for _ in range(2)]
+    for n, prompt in enumerate(prompts):
+        for eff, appr, utags, stags in RATINGS[: n + 1]:
+            PromptReputationScore.objects.create(
+                prompt=prompt,
+                rater=AssistantFactory(),
+                ritual_effectiveness=eff,
+                assistant_approval=appr,
+                trust_score=0.5 * eff + 0.5 * appr,
+                user_rating_tags=utags,
+                symbolic_tags=stags,
+            )
+    for prompt in prompts:
+        url = f"/api/v1/prompts/{prompt.pk}/reputation/"
+        response = anon_client.get(url)
+        assert response.content == serializer_answer(prompt, url)
+    assert (
+        len(anon_client.get(f"/api/v1/prompts/{prompts[1].pk}/reputation/").json()["entries"]) == 2
+    )
+    private = PromptFactory(author=assistant, is_public=False)
+    url = f"/api/v1/prompts/{private.pk}/reputation/"
+    assert owner_client.get(url).status_code == 200
+    assert other_client.get(url).status_code == 404
+    assert anon_client.get(url).status_code == 404
+    assert sorted(str(key[1]) for key in _compiled_rows) == [
+        "('reputation-prompt', 'anonymous')",
+        "('reputation-prompt', 'user')",
+        "reputation-entries",
+    ]
