@@ -137,7 +137,7 @@ def prompts_with_reputation(prompts: QuerySet[Prompt]) -> QuerySet[Prompt]:
     """``prompts`` with what a reputation page adds to the stored aggregate, in the same
     statement: ``mean_<input>`` for each of ``RATING_MEANS`` (None when unrated) and
     ``<field>_histogram`` for each of ``RATING_TAG_FIELDS`` (read it with
-    ``rating_tag_histogram``): ``{tag: number of ratings carrying it}``, counted by the database
+    ``tag_histogram``): ``{tag: number of ratings carrying it}``, counted by the database
     (the most frequent ``TAG_HISTOGRAM_LIMIT`` tags)."""
     ratings = PromptReputationScore.objects.filter(prompt=OuterRef("pk")).values("prompt")
     means = {
@@ -161,11 +161,6 @@ REPUTATION_VALUES = (
     *(f"mean_{name}" for name in RATING_MEANS),
     *(f"{field}_histogram" for field in RATING_TAG_FIELDS),
 )
-
-
-def rating_tag_histogram(prompt: Prompt, field: str) -> dict[str, int]:
-    """The ``<field>_histogram`` annotation of ``prompts_with_reputation`` as a dict."""
-    return tag_histogram(getattr(prompt, f"{field}_histogram"))
 
 
 def tag_histogram(raw: str | None) -> dict[str, int]:
