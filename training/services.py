@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from core.access import bodies_publishable, prompt_usable_by
-from core.events import event_emit
+from core.events import event_emit, event_emit_many
 from core.exceptions import NotFound, NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
@@ -230,27 +230,30 @@ def _chain_events_emit(
     """After a step: ``chain.stepped`` to every involved assistant's owner, then
     ``chain.completed`` to them too, or ``chain.turn`` to the owner whose turn it is now."""
     owners = [p.assistant.owner_id for p in participants]
-    event_emit(
-        type="chain.stepped",
-        data={
+    stepped = (
+        "chain.stepped",
+        {
             "chain": chain.pk,
             "step": reflection.step,
             "assistant": reflection.assistant_id,
             "reflection": reflection.pk,
             "codex_tension": chain.codex_tension,
         },
-        recipients=owners,
+        owners,
     )
     if chain.status == SwarmTrainingChain.Status.COMPLETED:
-        event_emit(
-            type="chain.completed",
-            data={"chain": chain.pk, "steps": chain.current_step},
-            recipients=owners,
+        event_emit_many(
+            [stepped, ("chain.completed", {"chain": chain.pk, "steps": chain.current_step}, owners)]
         )
         return
     turn = participants[chain.current_step % len(participants)].assistant
-    event_emit(
-        type="chain.turn",
-        data={"chain": chain.pk, "step": chain.current_step, "assistant": turn.pk},
-        recipients=[turn.owner_id],
+    event_emit_many(
+        [
+            stepped,
+            (
+                "chain.turn",
+                {"chain": chain.pk, "step": chain.current_step, "assistant": turn.pk},
+                [turn.owner_id],
+            ),
+        ]
     )
