@@ -19,6 +19,7 @@ from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.renderers import with_fast_json
+from api.represent import represent
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -211,7 +212,7 @@ class MarketPromptViewSet(
             listing=int(pk), visible_to=request.user, **serializer.validated_data
         )
         setattr(sale.purchase, "buyer_balance", sale.buyer_balance_cents)  # noqa: B010
-        data = BuyResultSerializer(sale.purchase).data
+        data = represent(BuyResultSerializer, sale.purchase)
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from api.pagination import CursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
 from api.renderers import with_fast_json
+from api.represent import represent
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -46,7 +47,7 @@ def rating_create(view, request, prompt: Prompt | int, *, require_licence: bool)
         **serializer.validated_data,
     )
     code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return Response(RatingSerializer(entry).data, status=code)
+    return Response(represent(RatingSerializer, entry), status=code)
 
 
 @extend_schema(tags=["reputation"])
