@@ -1,4 +1,5 @@
-"""Answers written by serializers whose fields are built once per process.
+"""The serializer work of a write kept to what it needs: answers written by serializers whose
+fields are built once per process, bodies validated with the plain context.
 
 A ``ModelSerializer`` builds its fields anew for every instance it is made for (deep copies of
 the declared ones, the model's introspected): about half a millisecond for a write's answer.
@@ -22,3 +23,9 @@ def represent(serializer_class: type[serializers.Serializer], instance: Any) -> 
         serializer.fields  # noqa: B018 - built here, once, and read only afterwards
         _shared[serializer_class] = serializer
     return serializer.to_representation(instance)
+
+
+def write_context(view) -> dict[str, Any]:
+    """The serializer context DRF's ``GenericAPIView`` gives (request, format, view), without
+    what a viewset adds for its reads (``AssistantsCountMixin``'s count): for a write's body."""
+    return {"request": view.request, "format": view.format_kwarg, "view": view}

@@ -19,7 +19,7 @@ from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.renderers import with_fast_json
-from api.represent import represent
+from api.represent import represent, write_context
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -201,7 +201,8 @@ class MarketPromptViewSet(
         saw (409 ``price_changed`` / ``version_changed``, nothing charged). The answer is what the
         transaction did: price, version and content_hash sold, the buyer's balance left. Send an
         ``Idempotency-Key`` to retry safely."""
-        serializer = self.get_serializer(data=request.data)
+        # The body needs the request only, not the listings' ``assistants_count`` (a cache read).
+        serializer = BuySerializer(data=request.data, context=write_context(self))
         try:
             serializer.is_valid(raise_exception=True)
         except Exception:
