@@ -4,8 +4,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
-from django.db.models import Prefetch
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection, transaction
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from core.access import bodies_publishable, prompt_usable_by
 from core.events import event_emit, event_emit_many
@@ -120,6 +121,58 @@ def prompt_mutate(
     )
 
 
+def _chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticipant]]:
+    """The chain row locked, with its seed assistant and its participants in turn order (each
+    with its assistant); the chain's ``participants`` hold them as if prefetched. On PostgreSQL
+    the participants come in the same statement (arrays from a subquery); other fields of their
+    assistants than id and owner load on use."""
+    locked = (
+        SwarmTrainingChain.objects.select_for_update(of=("self",))
+        .select_related("seed_assistant")
+        .filter(pk=chain_id)
+    )
+    if connection.vendor != "postgresql":
+        chain = locked.prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=ChainParticipant.objects.select_related("assistant").order_by("position"),
+            )
+        ).first()
+        if chain is None:
+            raise NotFound("Not found.")
+        return chain, list(chain.participants.all())
+    rows = ChainParticipant.objects.filter(chain_id=OuterRef("pk")).order_by().values("chain_id")
+
+    def column(field: str) -> Subquery:
+        return Subquery(rows.annotate(a=ArrayAgg(field, order_by="position")).values("a"))
+
+    chain = locked.annotate(
+        p_ids=column("id"),
+        p_assistants=column("assistant_id"),
+        p_owners=column("assistant__owner_id"),
+        p_positions=column("position"),
+    ).first()
+    if chain is None:
+        raise NotFound("Not found.")
+    participants = []
+    columns = (chain.p_ids, chain.p_assistants, chain.p_owners, chain.p_positions)
+    for pk, assistant_id, owner_id, position in zip(*(c or [] for c in columns), strict=True):
+        participant = ChainParticipant(
+            pk=pk, chain=chain, assistant_id=assistant_id, position=position
+        )
+        participant._state.adding = False
+        participant.assistant = Assistant.from_db(
+            chain._state.db, ["id", "owner_id"], [assistant_id, owner_id]
+        )
+        participants.append(participant)
+    # As prefetch_related leaves it: the related manager answers from this list.
+    prefetched = chain.participants.all()
+    prefetched._result_cache = participants
+    setattr(prefetched, "_prefetch_done", True)  # noqa: B010
+    setattr(chain, "_prefetched_objects_cache", {"participants": prefetched})  # noqa: B010
+    return chain, participants
+
+
 def _may_step(*, user: User | AnonymousUser, turn: Assistant, seed: Assistant) -> bool:
     return bool(user.is_staff) or user.id in (turn.owner_id, seed.owner_id)
 
@@ -152,21 +205,7 @@ def chain_step(
     chain as this transaction left it (``reflection.chain``, participants prefetched), so the
     answer needs no re-read.
     """
-    chain = (
-        SwarmTrainingChain.objects.select_for_update(of=("self",))
-        .select_related("seed_assistant")
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=ChainParticipant.objects.select_related("assistant").order_by("position"),
-            )
-        )
-        .filter(pk=chain_id)
-        .first()
-    )
-    if chain is None:
-        raise NotFound("Not found.")
-    participants = list(chain.participants.all())
+    chain, participants = _chain_locked(chain_id)
     turn = participants[chain.current_step % len(participants)].assistant
     if not _may_step(user=user, turn=turn, seed=chain.seed_assistant):
         raise NotYourTurn()
