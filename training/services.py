@@ -4,9 +4,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
 
 from core.access import bodies_publishable, prompt_usable_by
 from core.events import event_emit, event_emit_many
@@ -121,10 +121,20 @@ def prompt_mutate(
     )
 
 
+# [id, assistant_id, owner_id, position] of each participant of the outer chain row, in turn
+# order (plain SQL: the ORM would rebuild the subquery on every step).
+_PARTICIPANT_ROWS = RawSQL(
+    "SELECT array_agg(ARRAY[p.id, p.assistant_id, a.owner_id, p.position] ORDER BY p.position) "
+    f"FROM {ChainParticipant._meta.db_table} p JOIN {Assistant._meta.db_table} a "
+    f"ON a.id = p.assistant_id WHERE p.chain_id = {SwarmTrainingChain._meta.db_table}.id",
+    [],
+)
+
+
 def _chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticipant]]:
     """The chain row locked, with its seed assistant and its participants in turn order (each
     with its assistant); the chain's ``participants`` hold them as if prefetched. On PostgreSQL
-    the participants come in the same statement (arrays from a subquery); other fields of their
+    the participants come in the same statement (an array from a subquery); other fields of their
     assistants than id and owner load on use."""
     locked = (
         SwarmTrainingChain.objects.select_for_update(of=("self",))
@@ -141,22 +151,11 @@ def _chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticip
         if chain is None:
             raise NotFound("Not found.")
         return chain, list(chain.participants.all())
-    rows = ChainParticipant.objects.filter(chain_id=OuterRef("pk")).order_by().values("chain_id")
-
-    def column(field: str) -> Subquery:
-        return Subquery(rows.annotate(a=ArrayAgg(field, order_by="position")).values("a"))
-
-    chain = locked.annotate(
-        p_ids=column("id"),
-        p_assistants=column("assistant_id"),
-        p_owners=column("assistant__owner_id"),
-        p_positions=column("position"),
-    ).first()
+    chain = locked.annotate(participant_rows=_PARTICIPANT_ROWS).first()
     if chain is None:
         raise NotFound("Not found.")
     participants = []
-    columns = (chain.p_ids, chain.p_assistants, chain.p_owners, chain.p_positions)
-    for pk, assistant_id, owner_id, position in zip(*(c or [] for c in columns), strict=True):
+    for pk, assistant_id, owner_id, position in chain.participant_rows or []:
         participant = ChainParticipant(
             pk=pk, chain=chain, assistant_id=assistant_id, position=position
         )
