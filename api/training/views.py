@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from api.pagination import AscendingCursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
+from api.represent import represent
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -89,11 +90,10 @@ class ChainViewSet(
         # The answer is what the step's transaction wrote: the reflection and the chain it
         # locked and updated. A mutation in it is the stepping user's own (or staff's) prompt,
         # so it is visible to them.
-        context = self.get_serializer_context()
         return Response(
             {
-                "reflection": ReflectionSerializer(reflection, context=context).data,
-                "chain": ChainSerializer(reflection.chain, context=context).data,
+                "reflection": represent(ReflectionSerializer, reflection),
+                "chain": represent(ChainSerializer, reflection.chain),
             },
             status=status.HTTP_201_CREATED,
         )

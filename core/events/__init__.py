@@ -12,6 +12,7 @@ from .emit import (
     EVENT_ORDER_LOCK,
     EVENTS_CHANNEL,
     event_emit,
+    event_emit_many,
     event_listener_add,
     event_listener_remove,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "event_data_validate",
     "event_deliveries_after",
     "event_emit",
+    "event_emit_many",
     "event_last_id",
     "event_listener_add",
     "event_listener_remove",

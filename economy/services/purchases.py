@@ -31,6 +31,13 @@ from ..models import (
 from ..money import format_cents
 from .wallets import ledger_transfer
 
+_ADOPTION_FIRST = (
+    f"WITH a AS (INSERT INTO {ListingAdoption._meta.db_table} "
+    "(listing_id, assistant_id, kind, created_at) VALUES (%s, %s, %s, %s) RETURNING id) "
+    f"UPDATE {PromptTokenListing._meta.db_table} AS l SET adopter_count = l.adopter_count + 1 "
+    "FROM a WHERE l.id = %s"
+)
+
 
 def _adoption_record(
     *, listing_id: int, seller_owner_id: int, assistant: Assistant, kind: str, first: bool = False
@@ -39,6 +46,13 @@ def _adoption_record(
     count. ``first`` skips the look-up when the caller knows this is the assistant's first
     adoption (a purchase: it just got its first licence, and inject needs one)."""
     if assistant.owner_id == seller_owner_id:
+        return
+    if first and connection.vendor == "postgresql":
+        # The adoption and the count in one statement (the listing row is already locked).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ADOPTION_FIRST, [listing_id, assistant.pk, kind, timezone.now(), listing_id]
+            )
         return
     if first:
         ListingAdoption.objects.create(listing_id=listing_id, assistant=assistant, kind=kind)

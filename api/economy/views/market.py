@@ -21,6 +21,7 @@ from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.renderers import datetime_writer, with_fast_json
+from api.represent import represent, write_context
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -238,7 +239,8 @@ class MarketPromptViewSet(
         saw (409 ``price_changed`` / ``version_changed``, nothing charged). The answer is what the
         transaction did: price, version and content_hash sold, the buyer's balance left. Send an
         ``Idempotency-Key`` to retry safely."""
-        serializer = self.get_serializer(data=request.data)
+        # The body needs the request only, not the listings' ``assistants_count`` (a cache read).
+        serializer = BuySerializer(data=request.data, context=write_context(self))
         try:
             serializer.is_valid(raise_exception=True)
         except Exception:
@@ -249,7 +251,7 @@ class MarketPromptViewSet(
             listing=int(pk), visible_to=request.user, **serializer.validated_data
         )
         setattr(sale.purchase, "buyer_balance", sale.buyer_balance_cents)  # noqa: B010
-        data = BuyResultSerializer(sale.purchase).data
+        data = represent(BuyResultSerializer, sale.purchase)
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from api.pagination import CursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
 from api.renderers import with_fast_json
+from api.represent import represent, write_context
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -37,7 +38,7 @@ def rating_create(view, request, prompt: Prompt | int, *, require_licence: bool)
     rating, 200 when it replaced the rater's previous one. A prompt given by id is checked for
     visibility by the service's locked read; a bad body to one the caller may not see is still
     404 (the view's ``get_object``)."""
-    serializer = RatingCreateSerializer(data=request.data, context=view.get_serializer_context())
+    serializer = RatingCreateSerializer(data=request.data, context=write_context(view))
     try:
         serializer.is_valid(raise_exception=True)
     except Exception:
@@ -51,7 +52,7 @@ def rating_create(view, request, prompt: Prompt | int, *, require_licence: bool)
         **serializer.validated_data,
     )
     code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return Response(RatingSerializer(entry).data, status=code)
+    return Response(represent(RatingSerializer, entry), status=code)
 
 
 @extend_schema(tags=["reputation"])

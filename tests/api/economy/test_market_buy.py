@@ -1,5 +1,7 @@
 """/market/prompts/{id}/buy/, /inject/, and what a licence from the market allows (fork, rate)."""
 
+from unittest import mock
+
 import pytest
 
 from core.models import Prompt, PromptLicence
@@ -219,3 +221,10 @@ def test_buy_of_a_listing_you_cannot_see_is_404_before_the_body_is_judged(
         assert r.status_code == 404, (body, r.content)
         assert error_codes(r) == ["not_found"]
     assert not PromptLicence.objects.filter(assistant=other_assistant).exists()
+
+
+def test_buy_does_not_count_the_assistants(other_client, listing, other_assistant):
+    # The listings' adoption denominator is for their reads; a buy's body and answer need none.
+    with mock.patch("api.viewsets.assistants_count", side_effect=AssertionError("counted")):
+        r = post(other_client, listing, "buy", buyer=other_assistant.id)
+    assert r.status_code == 201, r.content
