@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FAN_OUT_BATCH = 1000
+LISTENER_APPLICATION_NAME = "mythos-events-listener"
 # A stream this far behind is closed; its client reconnects with Last-Event-ID and loses nothing.
 QUEUE_LIMIT = 10_000
 
@@ -213,6 +214,8 @@ class EventHub:
             "password": params.get("PASSWORD") or None,
             "host": params.get("HOST") or None,
             "port": params.get("PORT") or None,
+            # Named, so pg_stat_activity tells the hub's one listener from pooled connections.
+            "application_name": LISTENER_APPLICATION_NAME,
         }
         delay = 1.0
         while True:

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
+from api.events.hub import LISTENER_APPLICATION_NAME
 from tests.events.stream_helpers import STREAM, token_for
 from tests.factories import UserFactory
 
@@ -62,8 +63,8 @@ class Peak:
             (count,) = self.conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> "
                 "pg_backend_pid() AND backend_start >= %s "
-                "AND query NOT LIKE 'LISTEN%%'",  # the hub's own listener
-                [self.dbname, self.since],
+                "AND application_name <> %s",  # the hub's own listener, named from its start
+                [self.dbname, self.since, LISTENER_APPLICATION_NAME],
             ).fetchone()
             self.peak = max(self.peak, count)
             time.sleep(0.02)
