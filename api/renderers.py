@@ -8,6 +8,7 @@ in the ``Accept`` header fall back to DRF's renderer; ``str`` subclasses such as
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 
 OPTIONS = orjson.OPT_UTC_Z
 
@@ -43,6 +45,22 @@ def with_fast_json(renderers: list) -> list:
 
 def datetime_writer() -> Callable[[Any], Any]:
     """``DateTimeField().to_representation`` with the current time zone looked up once (it is
-    otherwise looked up per value): for writing a page of rows."""
+    otherwise looked up per value): for writing a page of rows. An aware ``datetime`` (what
+    the database returns) is written directly, as the field writes it (ISO 8601, ``Z`` for
+    UTC); anything else goes through the field itself."""
     zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    return DateTimeField(default_timezone=zone).to_representation
+    field_write = DateTimeField(default_timezone=zone).to_representation
+    output_format = api_settings.DATETIME_FORMAT
+    if zone is None or output_format is None or output_format.lower() != "iso-8601":
+        return field_write
+
+    def write(value):
+        if type(value) is datetime and value.utcoffset() is not None:
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return field_write(value)
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return field_write(value)
+
+    return write
