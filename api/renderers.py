@@ -1,8 +1,8 @@
-"""JSON rendered by orjson for the hot reads, byte for byte what DRF's JSONRenderer writes for
-the same plain data (compact, UTF-8, ``U+2028``/``U+2029`` escaped, datetimes as
-``DateTimeField`` writes them in UTC: ISO 8601 with ``Z``).
+"""JSON rendered by orjson (the API's JSON renderer), byte for byte what DRF's JSONRenderer writes
+for the same data (compact, UTF-8, ``U+2028``/``U+2029`` escaped).
 
-Floats below 1e-4 (which orjson writes without an exponent), whatever orjson refuses (``Decimal``, lazy strings, non-string keys) and an ``indent`` asked for
+Floats below 1e-4 (which orjson writes otherwise), dates, times, dataclasses, whatever orjson
+refuses (``Decimal``, lazy strings, non-string keys) and an ``indent`` asked for
 in the ``Accept`` header fall back to DRF's renderer; ``str`` subclasses such as
 ``ErrorDetail`` are written as the strings they are, as DRF writes them.
 """
@@ -18,7 +18,9 @@ from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
-OPTIONS = orjson.OPT_UTC_Z
+# Dates, times and dataclasses are refused (TypeError): DRF's encoder writes them its own way
+# (datetimes to the millisecond), so they go to DRF's renderer.
+OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 class FastJSONRenderer(JSONRenderer):
