@@ -10,7 +10,7 @@ reconnects on the next try, so everything resumes without a restart when Redis r
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 # Values read ahead in one round trip (``prefetched``) for the code that runs inside it.
 _PREFETCHED: ContextVar[dict[str, Any] | None] = ContextVar("cache_prefetched", default=None)
+
+# On the request: the keys its view reads right after the throttle (set by the view, read by
+# the throttle's counter), and what that counter's round trip found for them.
+READ_AHEAD_KEYS = "cache_read_ahead"
+READ_AHEAD_FOUND = "_cache_read_ahead_found"
 
 # Fail fast: no client-side retries (each would add a backoff to every request while Redis is
 # down) and short socket timeouts. Overridable in the cache's OPTIONS.
@@ -99,17 +104,32 @@ class FailOpenRedisCache(RedisCache):
     def incr_window(self, key, timeout: int, version=None) -> int:
         """A window counter in ONE round trip: created at 0 for ``timeout`` seconds unless it
         exists, then incremented (SET NX EX + INCR in a MULTI, atomic on the server)."""
-        return self._call("incr", 1, self._incr_window, key, timeout, version)
+        return self.incr_window_reading(key, timeout, (), version)[0]
 
-    def _incr_window(self, key, timeout: int, version) -> int:
+    def incr_window_reading(
+        self, key, timeout: int, read: Sequence[str], version=None
+    ) -> tuple[int, dict[str, Any] | None]:
+        """``incr_window`` that also reads ``read`` (MGET) in the same MULTI: the counter and
+        the values found, in one round trip. Redis down: a fresh counter and None (not read)."""
+        return self._call("incr", (1, None), self._incr_window, key, timeout, read, version)
+
+    def _incr_window(self, key, timeout: int, read: Sequence[str], version):
         key = self.make_and_validate_key(key, version=version)
+        key_map = {self.make_and_validate_key(k, version=version): k for k in read}
         client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
         try:
-            return _window_pipeline(client, key, timeout)
+            count, values = _window_pipeline(client, key, timeout, list(key_map))
         except ConnectionError:
             # A pooled connection Redis dropped (a restart): once more on a fresh one, so the
             # first request after Redis returns is counted too.
-            return _window_pipeline(client, key, timeout)
+            count, values = _window_pipeline(client, key, timeout, list(key_map))
+        if not key_map:
+            return count, None
+        loads = self._cache._serializer.loads  # type: ignore[attr-defined]
+        found = {
+            key_map[k]: loads(v) for k, v in zip(key_map, values, strict=True) if v is not None
+        }
+        return count, found
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("touch", False, super().touch, key, timeout, version)
@@ -138,11 +158,14 @@ class FailOpenRedisCache(RedisCache):
         return self._call("clear", False, super().clear)
 
 
-def _window_pipeline(client, key: str, timeout: int) -> int:
+def _window_pipeline(client, key: str, timeout: int, read: list[str]) -> tuple[int, list]:
     pipe = client.pipeline(transaction=True)
     pipe.set(key, 0, ex=int(timeout), nx=True)
     pipe.incr(key)
-    return int(pipe.execute()[1])
+    if read:
+        pipe.mget(read)
+    results = pipe.execute()
+    return int(results[1]), (results[2] if read else [])
 
 
 def _forget(key: str) -> None:
@@ -151,9 +174,19 @@ def _forget(key: str) -> None:
         memo.pop(key, None)
 
 
-def window_counter_incr(cache, key: str, timeout: int) -> int:
+def window_counter_incr(cache, key: str, timeout: int, read_ahead: Any = None) -> int:
     """Increment the counter ``key``, creating it at 0 for ``timeout`` seconds first: one round
-    trip on Redis (``incr_window``), ``add`` + ``incr`` under the lock of other backends."""
+    trip on Redis (``incr_window``), ``add`` + ``incr`` under the lock of other backends.
+
+    ``read_ahead``: an object (the request) carrying ``cache_read_ahead``, the cache keys the
+    code after the throttle reads with ``prefetched(..., read_by=read_ahead)``; on the fail-open
+    Redis cache they are read in the counter's round trip and kept on that object for it."""
+    keys = getattr(read_ahead, READ_AHEAD_KEYS, None)
+    if keys and getattr(cache, "keeps_prefetched", False):
+        count, found = cache.incr_window_reading(key, timeout, keys)
+        if found is not None:
+            setattr(read_ahead, READ_AHEAD_FOUND, (keys, found))
+        return count
     incr_window = getattr(cache, "incr_window", None)
     if incr_window is not None:
         return incr_window(key, timeout)
@@ -166,15 +199,23 @@ def window_counter_incr(cache, key: str, timeout: int) -> int:
 
 
 @contextmanager
-def prefetched(cache, keys: Iterable[str]) -> Iterator[None]:
+def prefetched(cache, keys: Iterable[str], read_by: Any = None) -> Iterator[None]:
     """Read ``keys`` in one round trip (``get_many``); inside the block ``cache.get`` of one of
     them answers from that read (a ``set`` or ``delete`` of it goes to the cache again). Only
-    the fail-open Redis cache keeps the read; other backends are cheap to ask again."""
+    the fail-open Redis cache keeps the read; other backends are cheap to ask again.
+
+    ``read_by``: the request whose throttle counter already read these keys in its round trip
+    (``window_counter_incr``): that read is used (once) instead of a second one."""
     if not getattr(cache, "keeps_prefetched", False):  # ``cache`` may be Django's proxy
         yield
         return
     keys = list(keys)
-    found = cache.get_many(keys)
+    ahead = getattr(read_by, READ_AHEAD_FOUND, None)
+    if ahead is not None and ahead[0] == keys:
+        setattr(read_by, READ_AHEAD_FOUND, None)
+        found = ahead[1]
+    else:
+        found = cache.get_many(keys)
     token = _PREFETCHED.set({key: found.get(key) for key in keys})
     try:
         yield

@@ -9,6 +9,8 @@ at most the limit, so exactly ``limit`` requests pass per window, however many a
 
 Fixed windows (aligned to the epoch; docs/decisions.md): a client may burst up to twice the
 rate across a window boundary, in exchange for one counter and one cache round trip per request.
+A view that reads cached values right after the throttle names them on the request
+(``api.cache.READ_AHEAD_KEYS``): the counter's MULTI reads them too, still one round trip.
 ``Retry-After`` is the time left in the window. When the cache is down the counters fail open
 (api/cache.py): requests are let through, logged and counted.
 """
@@ -38,7 +40,8 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
         window = int(self.now // duration)
         self.window_ends_at = (window + 1) * duration
         # The counter outlives its window a little so a request at the very end still finds it.
-        count = window_counter_incr(self.cache, f"{key}:{window}", duration + 5)
+        # The keys the view reads next (``cache_read_ahead``) are read in the same round trip.
+        count = window_counter_incr(self.cache, f"{key}:{window}", duration + 5, request)
         return count <= (self.num_requests or 0)
 
     def wait(self) -> float:

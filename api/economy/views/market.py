@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.cache import prefetched
+from api.cache import READ_AHEAD_KEYS, prefetched
 from api.core.serializers import PromptSerializer
 from api.filters import FilterBackend, SearchFilter
 from api.idempotency import (
@@ -130,6 +130,13 @@ class MarketPromptViewSet(
             qs = qs.select_related(None).select_related("prompt").only(*LIST_COLUMNS)
         return qs
 
+    def check_throttles(self, request):
+        # The list's two cached counts are read in the throttle counter's round trip.
+        if self.action == "list":
+            self._count_keys = [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]
+            setattr(request, READ_AHEAD_KEYS, self._count_keys)
+        super().check_throttles(request)
+
     def list(self, request, *args, **kwargs):
         # The hot read: the page's rows as plain values, each written as ListingSerializer
         # writes a listing (listing_row_representation), with no model instance or serializer
@@ -137,8 +144,13 @@ class MarketPromptViewSet(
         queryset: Any = self._compiled_list(request) or self.filter_queryset(
             self.get_queryset()
         ).values(*LISTING_ROW_VALUES)
-        # Both cached counts (the list's, the assistants') in one cache round trip.
-        with prefetched(cache, [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]):
+        # Both cached counts (the list's, the assistants') in one cache round trip: the
+        # throttle counter's when it read them (``check_throttles``), else their own.
+        keys = getattr(self, "_count_keys", None) or [
+            list_count_key(request),
+            ASSISTANTS_COUNT_CACHE_KEY,
+        ]
+        with prefetched(cache, keys, read_by=request):
             page = self.paginate_queryset(queryset)
             assistants = self.assistants_count
         rows = queryset if page is None else page
