@@ -6,7 +6,7 @@ The ORM stays the one author of the SQL (the access rules are its ``Q``s, compil
 only the per-request cost of building and compiling the same statement again goes away.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -20,7 +20,7 @@ _STAND_IN_BASE = -(10**15)
 _TEXT_STAND_IN = "\x00stand-in:"
 
 
-def _stand_ins(ids: dict[str, Any]) -> dict[str, Any]:
+def _stand_ins(ids: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: f"{_TEXT_STAND_IN}{name}" if type(ids[name]) is str else _STAND_IN_BASE - i
         for i, name in enumerate(sorted(ids))
@@ -72,7 +72,7 @@ def compiled_rows(
     *,
     shape: Hashable,
     build: Callable[..., QuerySet],
-    ids: dict[str, int | str],
+    ids: Mapping[str, int | str],
     limit: int | None = None,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
