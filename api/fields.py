@@ -5,12 +5,14 @@ import math
 import re
 from decimal import Decimal
 
+from django.db import connection
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.permissions import check_acting_assistant
 from core.access import prompts_visible_to
+from core.compiled import compiled_rows
 from core.models import Assistant
 from economy.money import format_cents, to_cents
 
@@ -65,18 +67,49 @@ class MoneyField(serializers.Field):
         return cents
 
 
+_ALL_ASSISTANTS = Assistant.objects.all()
+_ASSISTANT_PK = Assistant._meta.pk
+_ASSISTANT_FIELDS = [field.attname for field in Assistant._meta.concrete_fields]
+
+
 class ActingAssistantField(serializers.PrimaryKeyRelatedField):
     """The assistant a write is made as. The request's user must own it (staff may act as any):
     403 ``not_your_assistant`` otherwise, before any other validation matters."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Assistant.objects.all())
+        kwargs.setdefault("queryset", _ALL_ASSISTANTS)
         kwargs.setdefault("help_text", "The acting assistant; must be one of yours.")
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        assistant = super().to_internal_value(data)
+        if self.pk_field is None and self.queryset is _ALL_ASSISTANTS:
+            assistant = self._assistant(data)
+        else:
+            assistant = super().to_internal_value(data)
         return check_acting_assistant(self.context["request"].user, assistant)
+
+    def _assistant(self, data) -> Assistant:
+        """``PrimaryKeyRelatedField``'s ``queryset.get(pk=data)``, with its errors, as a read
+        compiled once (``core.compiled``): the same conversion of ``data`` (the pk field's
+        ``get_prep_value``), an id beyond the column's range not found, as the ORM has it."""
+        try:
+            if isinstance(data, bool):
+                raise TypeError
+            pk = _ASSISTANT_PK.get_prep_value(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        low, high = connection.ops.integer_field_range(_ASSISTANT_PK.get_internal_type())
+        rows = []
+        if pk is not None and (low is None or pk >= low) and (high is None or pk <= high):
+            rows = compiled_rows(
+                shape="acting-assistant",
+                build=lambda pk: Assistant.objects.filter(pk=pk).values(*_ASSISTANT_FIELDS),
+                ids={"pk": pk},
+            )
+        if not rows:
+            self.fail("does_not_exist", pk_value=data)
+        values = [rows[0][name] for name in _ASSISTANT_FIELDS]
+        return Assistant.from_db(connection.alias, _ASSISTANT_FIELDS, values)
 
 
 class TagListField(serializers.ListField):

@@ -6,7 +6,7 @@ The ORM stays the one author of the SQL (the access rules are its ``Q``s, compil
 only the per-request cost of building and compiling the same statement again goes away.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -15,13 +15,28 @@ from django.db.models import QuerySet
 
 # Stand-in ids: negative, far below any id, so they cannot collide with a real parameter.
 _STAND_IN_BASE = -(10**15)
+# A stand-in for a text parameter (``compiled_rows`` with a str in ``ids``): a NUL byte, which
+# no real text parameter holds (PostgreSQL refuses it in text), so it cannot collide either.
+_TEXT_STAND_IN = "\x00stand-in:"
+
+
+def _stand_ins(ids: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: f"{_TEXT_STAND_IN}{name}" if type(ids[name]) is str else _STAND_IN_BASE - i
+        for i, name in enumerate(sorted(ids))
+    }
+
+
+def _is_stand_in_type(value: Any) -> bool:
+    return type(value) is int or type(value) is str
+
 
 _compiled: dict[tuple[str, Hashable], tuple[str, list[Any], dict[int, str], list[str]]] = {}
 
 # ``compiled_rows``' statements: as above, plus the compiler and its converters, so the rows
 # come back as ``values()`` gives them (JSON decoded, datetimes aware, ...).
 _compiled_rows: dict[
-    tuple[str, Hashable], tuple[str, list[Any], dict[int, str], list[str], list[Any]]
+    tuple[str, Hashable], tuple[str, list[Any], dict[Any, str], list[str], list[Any]]
 ] = {}
 
 
@@ -57,25 +72,26 @@ def compiled_rows(
     *,
     shape: Hashable,
     build: Callable[..., QuerySet],
-    ids: dict[str, int],
+    ids: Mapping[str, int | str],
     limit: int | None = None,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The rows of ``build(**stand_ins)`` (an unsliced ``values()`` queryset) with ``ids`` in
     place of the stand-ins, as ``values()`` dicts with the fields' converters applied; at most
     ``limit`` of them from ``offset`` on (bound as parameters, so one statement serves every
-    page). ``shape`` and ``build`` as for ``compiled_first``."""
+    page). ``shape`` and ``build`` as for ``compiled_first``; an id may also be a str (e.g. a
+    token's key), its stand-in then a text no real parameter holds."""
     key = (connection.alias, shape)
     entry = _compiled_rows.get(key)
     if entry is None:
-        stand_ins = {name: _STAND_IN_BASE - i for i, name in enumerate(sorted(ids))}
+        stand_ins = _stand_ins(ids)
         qs = build(**stand_ins)
         if qs.query.low_mark or qs.query.high_mark is not None:
             raise ValueError(f"{shape!r}: compiled_rows slices itself (limit, offset)")
         compiler = qs.query.get_compiler(connection.alias)
         sql, params = compiler.as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
-        if set(by_value) - {p for p in params if type(p) is int}:
+        if set(by_value) - {p for p in params if _is_stand_in_type(p)}:
             raise ValueError(f"{shape!r}: an id is not a parameter of the compiled read")
         query = qs.query  # the row's names as ``values()`` names them
         names = list(query.selected or [])
@@ -85,7 +101,7 @@ def compiled_rows(
         entry = (sql, list(params), by_value, names, converters)
         _compiled_rows[key] = entry
     sql, params, by_value, names, converters = entry
-    bound = [ids[by_value[p]] if type(p) is int and p in by_value else p for p in params]
+    bound = [ids[by_value[p]] if _is_stand_in_type(p) and p in by_value else p for p in params]
     if limit is not None:
         sql = f"{sql} LIMIT %s OFFSET %s"
         bound += [limit, offset]

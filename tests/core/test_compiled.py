@@ -41,3 +41,23 @@ def test_an_id_the_sql_does_not_take_as_a_parameter_is_refused():
             build=lambda prompt: Prompt.objects.annotate(x=Value(1)).values("pk")[:1],
             ids={"prompt": 5},
         )
+
+
+@pytest.mark.django_db
+def test_compiled_rows_binds_a_text_id_in_place_of_its_stand_in():
+    from core.compiled import _compiled_rows, compiled_rows
+
+    _compiled_rows.clear()
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+
+    def by_name(name: str) -> list[dict]:
+        return compiled_rows(
+            shape="test:by-name",
+            build=lambda name: User.objects.filter(username=name).values("pk"),
+            ids={"name": name},
+        )
+
+    assert by_name("alice") == [{"pk": alice.pk}]
+    assert by_name("bob") == [{"pk": bob.pk}]
+    assert by_name("carol") == []
+    assert len([k for k in _compiled_rows if k[1] == "test:by-name"]) == 1

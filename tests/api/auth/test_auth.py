@@ -101,6 +101,44 @@ def test_expired_token_is_rejected(anon_client, user):
     assert client.get("/api/v1/auth/me/").status_code == 401
 
 
+def test_expired_token_is_deleted_when_used(anon_client, user):
+    token = login(anon_client, user.username).json()["token"]
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/auth/me/").status_code == 401
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_token_of_an_inactive_user_is_refused(anon_client, user):
+    token = login(anon_client, user.username).json()["token"]
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    r = client.get("/api/v1/auth/me/")
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["detail"] == "User inactive or deleted."
+
+
+def test_a_token_is_found_by_its_key_prefix_and_matched_by_its_digest(anon_client, user):
+    from knox.settings import CONSTANTS
+
+    token = login(anon_client, user.username).json()["token"]
+    key = token[: CONSTANTS.TOKEN_KEY_LENGTH]
+    other = UserFactory()
+    # another user's token sharing the key prefix: only the digest tells them apart
+    AuthToken.objects.create(user=other)
+    AuthToken.objects.filter(user=other).update(token_key=key)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    r = client.get("/api/v1/auth/me/")
+    assert r.status_code == 200
+    assert r.json()["username"] == user.username
+    forged = key + ("0" if token[-1] != "0" else "1") * (len(token) - len(key))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {forged}")
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+
 def test_login_wrong_password(anon_client, user):
     r = login(anon_client, user.username, "wrong")
     assert r.status_code == 400
