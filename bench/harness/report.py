@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 from pathlib import Path
 
 from bench.harness.common import ROOT
@@ -71,6 +72,7 @@ def markdown(report: dict) -> str:
             f"- ledger invariants after the run: **{'hold' if inv['ok'] else 'BROKEN'}** ({inv})",
             "",
         ]
+    lines += growth(report["postgresql"])
     for size, r in report["sqlite"].items():
         lines += [
             f"**{size}, SQLite** (`make run`'s settings `{r['settings']}`, throttles raised; "
@@ -89,6 +91,42 @@ def markdown(report: dict) -> str:
         inv = r["ledger_invariants"]
         lines += ["", f"- ledger invariants: **{'hold' if inv['ok'] else 'BROKEN'}**", ""]
     return "\n".join(lines)
+
+
+# Issue 15's growth rule: at a larger size the API's p95 stays within this factor of the first.
+P95_GROWTH_LIMIT = 1.5
+
+
+def growth(postgresql: dict) -> list[str]:
+    """Each larger size against the first one run: the API's median p95 over the first size's
+    (within ``P95_GROWTH_LIMIT``?) and whether the lowest ``api / limit`` still meets its
+    target. Nothing when one size was run."""
+    sizes = list(postgresql)
+    if len(sizes) < 2:
+        return []
+    base = postgresql[sizes[0]]["scenarios"]
+    lines = [
+        f"**Growth** (PostgreSQL; the API's median p95 at each size over {sizes[0]}'s, limit "
+        f"{P95_GROWTH_LIMIT}x; the lowest `api / limit` against its target):",
+        "",
+        "| scenario | size | API p95 ms | p95 / " + sizes[0] + " | api / limit (min) |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for scenario, first in base.items():
+        p95_first = statistics.median(x["p95_ms"] for x in first["api"])
+        for size in sizes[1:]:
+            s = postgresql[size]["scenarios"].get(scenario)
+            if s is None:
+                continue
+            p95 = statistics.median(x["p95_ms"] for x in s["api"])
+            factor = p95 / p95_first if p95_first else float("inf")
+            within = "within" if factor <= P95_GROWTH_LIMIT else "**over**"
+            met = "met" if s["met"] else "**missed**"
+            lines.append(
+                f"| {s['label']} | {size} | {p95:g} | {factor:.2f} ({within}) | "
+                f"{s['ratio']['min']:.2f} ({met}) |"
+            )
+    return [*lines, ""]
 
 
 def update_doc(table: str) -> None:

@@ -3,7 +3,7 @@ scenario queues its concurrent buyers on one listing, and the report puts ``api 
 its spread and target first."""
 
 from bench.harness import common, databases, load
-from bench.harness.report import markdown
+from bench.harness.report import growth, markdown
 from bench.tasks import pair_capacity, write_request
 
 FX = {
@@ -103,3 +103,34 @@ def test_seeding_goes_through_one_command():
         "small",
         "--x",
     ]
+
+
+def _size(p95s: list[float], ratio_min: float, met: bool) -> dict:
+    return {
+        "scenarios": {
+            "buy": {
+                "label": common.LABELS["buy"],
+                "api": [{**_run(30), "p95_ms": p} for p in p95s],
+                "ratio": load.spread([ratio_min, ratio_min + 0.1]),
+                "met": met,
+            }
+        }
+    }
+
+
+def test_growth_compares_each_size_with_the_first_p95_and_the_lowest_ratio():
+    rows = growth(
+        {
+            "small": _size([10, 20, 30], 0.4, True),
+            "medium": _size([25, 30, 35], 0.36, True),
+            "large": _size([40, 31, 90], 0.2, False),
+        }
+    )
+    assert (
+        "| buy, distinct buyers and listings | medium | 30 | 1.50 (within) | 0.36 (met) |" in rows
+    )
+    assert (
+        "| buy, distinct buyers and listings | large | 40 | 2.00 (**over**) | 0.20 (**missed**) |"
+        in rows
+    )
+    assert growth({"small": _size([10], 0.4, True)}) == []
