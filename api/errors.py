@@ -17,7 +17,10 @@ class RequestTooLarge(exceptions.APIException):
 
 class ServiceUnavailable(exceptions.APIException):
     """The database could not answer now (unreachable, no pooled connection within
-    ``DB_POOL_TIMEOUT``, a lock timeout or deadlock): nothing was changed, retrying is safe."""
+    ``DB_POOL_TIMEOUT``, a lock timeout or deadlock). A service's transaction that failed was
+    rolled back whole; after-commit work never raises (robust hooks), so a write answered 503
+    was not applied, except when only the re-read after its commit failed: retry with the same
+    ``Idempotency-Key`` where the endpoint takes one, or read the state back."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable; retry after Retry-After seconds."

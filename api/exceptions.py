@@ -43,7 +43,7 @@ def exception_handler(exc, context):
         exc = Conflict("Other records still depend on this one.", "protected")
     elif isinstance(exc, OperationalError | InterfaceError):
         # The database did not answer (down, pool exhausted, lock timeout, deadlock): the
-        # request's transaction is rolled back by DRF, so a retry is safe. 503 + Retry-After,
+        # service's transaction rolled back whole (see ServiceUnavailable). 503 + Retry-After,
         # logged with its traceback for the operator.
         log.error("database unavailable: %s", exc, exc_info=exc)
         exc = ServiceUnavailable()

@@ -3,7 +3,7 @@ for the same data (compact, UTF-8, ``U+2028``/``U+2029`` escaped).
 
 Floats below 1e-4 (which orjson writes otherwise), dates, times, dataclasses, whatever orjson
 refuses (``Decimal``, lazy strings, non-string keys) and an ``indent`` asked for
-in the ``Accept`` header fall back to DRF's renderer; ``str`` subclasses such as
+in the ``Accept`` header or by the browsable API fall back to DRF's renderer; ``str`` subclasses such as
 ``ErrorDetail`` are written as the strings they are, as DRF writes them.
 """
 
@@ -27,7 +27,9 @@ class FastJSONRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if accepted_media_type and "indent" in accepted_media_type:
+        if (accepted_media_type and "indent" in accepted_media_type) or (
+            renderer_context and renderer_context.get("indent")
+        ):  # asked for in Accept, or by the browsable API: DRF indents
             return super().render(data, accepted_media_type, renderer_context)
         try:
             body = orjson.dumps(data, option=OPTIONS)

@@ -17,8 +17,8 @@ STATUS_TEXT = {
     "413": "Request body too large (`request_too_large`).",
     "415": "Unsupported media type: send `application/json`.",
     "429": "Throttled (`throttled`); see `Retry-After`.",
-    "503": "The database is unreachable or busy (`service_unavailable`): nothing was changed; "
-    "retry after `Retry-After` seconds.",
+    "503": "The database is unreachable or busy (`service_unavailable`); retry after "
+    "`Retry-After` seconds (with the same `Idempotency-Key` where the endpoint takes one).",
 }
 
 

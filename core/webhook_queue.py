@@ -30,7 +30,10 @@ def webhook_deliveries_enqueue(ids: Iterable[int], *, run_after: datetime | None
             job.enqueue(delivery_id)
 
     if ids:
-        transaction.on_commit(enqueue)
+        # Robust: the change has committed, so a queue that cannot take the job now (database
+        # blip) must not turn the answer into an error; the delivery row stays pending and
+        # housekeeping (webhook_deliveries_requeue_lost) enqueues it again.
+        transaction.on_commit(enqueue, robust=True)
 
 
 def webhook_deliveries_create(*, event: Event, users: list[int]) -> list[WebhookDelivery]:

@@ -179,12 +179,12 @@ def _events_write_many(events: list[tuple[str, dict[str, Any], list[int]]]) -> N
                 event._state.adding = False
                 webhook_deliveries_for(event=event, endpoint_ids=matching)
     for event_id in ids:
-        transaction.on_commit(partial(_events_committed, event_id))
+        transaction.on_commit(partial(_events_committed, event_id), robust=True)
 
 
 @transaction.atomic(savepoint=False)  # all or nothing with the change it records
 def _event_write(*, type: str, data: dict[str, Any], users: list[int]) -> Event:
     event = _event_insert(type=type, data=data, users=users)
     event_id = event.pk
-    transaction.on_commit(lambda: _events_committed(event_id))
+    transaction.on_commit(lambda: _events_committed(event_id), robust=True)
     return event

@@ -14,3 +14,11 @@ from api.renderers import FastJSONRenderer
 def test_floats_are_written_as_drf_writes_them(value):
     data = {"results": [{"trust_score": value, "n": 1}]}
     assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
+def test_an_indent_asked_for_by_the_browsable_api_is_written_as_drf_indents():
+    data = {"results": [{"title": "x", "n": 1}]}
+    context = {"indent": 4}
+    body = FastJSONRenderer().render(data, "application/json", context)
+    assert body == JSONRenderer().render(data, "application/json", context)
+    assert b"\n    " in body
