@@ -68,7 +68,10 @@ def prompt_rate(
         seen_by = viewer_from(visible_to, viewer)
         if seen_by is not None:
             locked = locked.filter(prompt_visible_q(seen_by))
-        return locked.values("author__owner_id")[:1]
+        # "pk" keeps the prompt's own table in the select, so ``of=("self",)`` stays
+        # ``FOR UPDATE OF core_prompt``: without it Django drops OF and the join would lock the
+        # author's assistant row too (a deadlock with commits that check foreign keys to it).
+        return locked.values("pk", "author__owner_id")[:1]
 
     row = compiled_first(
         shape=f"prompt_rate:{shape}", build=build, ids={"prompt": prompt_id, **viewer_ids}
