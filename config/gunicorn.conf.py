@@ -54,9 +54,12 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Longer than the load balancer's idle timeout would be wrong: the balancer must close first.
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 
-# Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Worker recycling is off by default: a recycled worker closes its idle keep-alive connections,
+# and a client that has just sent a request on one gets "connection reset" (the soak saw it once
+# the API grew fast enough to reach 2,000 requests per worker). Set it only against a measured
+# leak, behind a balancer that retries on a reset connection.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 0)
 
 # Refuse oversized request lines and headers before Django sees them.
 limit_request_line = 8190
