@@ -23,14 +23,14 @@ def _env(name: str, default: str) -> str:
     return value if value.strip() else default
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
     raw = _env(name, str(default))
     try:
         value = int(raw)
     except ValueError as exc:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
-    if value < 1:
-        raise SystemExit(f"{name} must be at least 1, got {value}")
+    if value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -58,8 +58,8 @@ keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 # and a client that has just sent a request on one gets "connection reset" (the soak saw it once
 # the API grew fast enough to reach 2,000 requests per worker). Set it only against a measured
 # leak, behind a balancer that retries on a reset connection.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 0)
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0, minimum=0)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 0, minimum=0)
 
 # Refuse oversized request lines and headers before Django sees them.
 limit_request_line = 8190
