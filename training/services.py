@@ -137,7 +137,7 @@ def _chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticip
     the participants come in the same statement (an array from a subquery); other fields of their
     assistants than id and owner load on use."""
     locked = (
-        SwarmTrainingChain.objects.select_for_update(of=("self",))
+        SwarmTrainingChain.objects.select_for_update(of=("self",), no_key=True)
         .select_related("seed_assistant")
         .filter(pk=chain_id)
     )

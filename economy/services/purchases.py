@@ -119,7 +119,7 @@ def _newest(field: str) -> Subquery:
 def _sale_read(*, listing_id: int, buyer_id: int, visible_to: AnyUser | None) -> QuerySet:
     """The listing row locked (of a prompt ``visible_to`` may see, when given) with what a sale
     needs: price, activity, seller and its owner, the newest version, both wallets."""
-    locked = PromptTokenListing.objects.select_for_update(of=("self",))
+    locked = PromptTokenListing.objects.select_for_update(of=("self",), no_key=True)
     if visible_to is not None:
         locked = locked.filter(prompt_visible_q(visible_to, prefix="prompt__"))
     return (

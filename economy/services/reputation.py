@@ -64,7 +64,7 @@ def prompt_rate(
     shape, viewer_ids = viewer_shape(visible_to)
 
     def build(prompt: int, viewer: int | None = None) -> QuerySet:
-        locked = Prompt.objects.select_for_update(of=("self",)).filter(pk=prompt)
+        locked = Prompt.objects.select_for_update(of=("self",), no_key=True).filter(pk=prompt)
         seen_by = viewer_from(visible_to, viewer)
         if seen_by is not None:
             locked = locked.filter(prompt_visible_q(seen_by))

@@ -30,7 +30,7 @@ def test_a_rating_locks_the_prompt_row_only(owner_client, assistant, other_assis
     with CaptureQueriesContext(connection) as captured:
         r = owner_client.post(f"/api/v1/prompts/{prompt.pk}/rate/", body, format="json")
     assert r.status_code == 201, r.content
-    assert any("FOR UPDATE" in q["sql"] for q in captured.captured_queries)
+    assert any("FOR NO KEY UPDATE OF" in q["sql"] for q in captured.captured_queries)
     assert _bare_locks(captured) == []
 
 
