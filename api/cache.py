@@ -101,16 +101,13 @@ class FailOpenRedisCache(RedisCache):
         _forget(key)
         return self._call("set", None, super().set, key, value, timeout, version)
 
-    def incr_window(self, key, timeout: int, version=None) -> int:
-        """A window counter in ONE round trip: created at 0 for ``timeout`` seconds unless it
-        exists, then incremented (SET NX EX + INCR in a MULTI, atomic on the server)."""
-        return self.incr_window_reading(key, timeout, (), version)[0]
-
     def incr_window_reading(
         self, key, timeout: int, read: Sequence[str], version=None
     ) -> tuple[int, dict[str, Any] | None]:
-        """``incr_window`` that also reads ``read`` (MGET) in the same MULTI: the counter and
-        the values found, in one round trip. Redis down: a fresh counter and None (not read)."""
+        """A window counter in ONE round trip: created at 0 for ``timeout`` seconds unless it
+        exists, then incremented (SET NX EX + INCR in a MULTI, atomic on the server), reading
+        ``read`` (MGET) in the same MULTI: the counter and the values found. Redis down: a
+        fresh counter and None (not read)."""
         return self._call("incr", (1, None), self._incr_window, key, timeout, read, version)
 
     def _incr_window(self, key, timeout: int, read: Sequence[str], version):
@@ -176,20 +173,18 @@ def _forget(key: str) -> None:
 
 def window_counter_incr(cache, key: str, timeout: int, read_ahead: Any = None) -> int:
     """Increment the counter ``key``, creating it at 0 for ``timeout`` seconds first: one round
-    trip on Redis (``incr_window``), ``add`` + ``incr`` under the lock of other backends.
+    trip on Redis (``incr_window_reading``), ``add`` + ``incr`` under the lock of other
+    backends.
 
     ``read_ahead``: an object (the request) carrying ``cache_read_ahead``, the cache keys the
     code after the throttle reads with ``prefetched(..., read_by=read_ahead)``; on the fail-open
     Redis cache they are read in the counter's round trip and kept on that object for it."""
-    keys = getattr(read_ahead, READ_AHEAD_KEYS, None)
-    if keys and getattr(cache, "keeps_prefetched", False):
+    if getattr(cache, "keeps_prefetched", False):  # the fail-open Redis cache
+        keys = getattr(read_ahead, READ_AHEAD_KEYS, None) or ()
         count, found = cache.incr_window_reading(key, timeout, keys)
-        if found is not None:
+        if keys and found is not None:
             setattr(read_ahead, READ_AHEAD_FOUND, (keys, found))
         return count
-    incr_window = getattr(cache, "incr_window", None)
-    if incr_window is not None:
-        return incr_window(key, timeout)
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)

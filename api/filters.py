@@ -8,6 +8,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from api.pagination import NOT_FILTERS
+
 MAX_ID = 2**63 - 1  # BIGINT on PostgreSQL, INTEGER on SQLite: larger ids would overflow
 
 
@@ -78,7 +80,7 @@ class SearchFilter(filters.SearchFilter):
 
 
 # Query parameters that pagination, ordering, search and format negotiation read, not filters.
-NOT_FILTER_PARAMS = frozenset({"page", "page_size", "ordering", "cursor", "format", "search"})
+NOT_FILTER_PARAMS = frozenset(NOT_FILTERS | {"search"})
 
 
 class FilterBackend(DjangoFilterBackend):

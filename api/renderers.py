@@ -8,7 +8,6 @@ in the ``Accept`` header or by the browsable API fall back to DRF's renderer; ``
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -16,7 +15,6 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
-from rest_framework.settings import api_settings
 
 # Dates, times and dataclasses are refused (TypeError): DRF's encoder writes them its own way
 # (datetimes to the millisecond), so they go to DRF's renderer.
@@ -62,30 +60,8 @@ def _small_float_in(body: bytes) -> bool:
     return False
 
 
-def with_fast_json(renderers: list) -> list:
-    """The view's renderers with DRF's JSONRenderer swapped for ``FastJSONRenderer`` (the
-    browsable API and any other renderer stay as configured)."""
-    return [FastJSONRenderer() if type(r) is JSONRenderer else r for r in renderers]
-
-
 def datetime_writer() -> Callable[[Any], Any]:
-    """``DateTimeField().to_representation`` with the current time zone looked up once (it is
-    otherwise looked up per value): for writing a page of rows. An aware ``datetime`` (what
-    the database returns) is written directly, as the field writes it (ISO 8601, ``Z`` for
-    UTC); anything else goes through the field itself."""
+    """``DateTimeField().to_representation`` with the current time zone fixed once for a page
+    of rows (the field keeps the zone it is given instead of looking it up per value)."""
     zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    field_write = DateTimeField(default_timezone=zone).to_representation
-    output_format = api_settings.DATETIME_FORMAT
-    if zone is None or output_format is None or output_format.lower() != "iso-8601":
-        return field_write
-
-    def write(value):
-        if type(value) is datetime and value.utcoffset() is not None:
-            try:
-                text = value.astimezone(zone).isoformat()
-            except OverflowError:
-                return field_write(value)
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
-        return field_write(value)
-
-    return write
+    return DateTimeField(default_timezone=zone).to_representation

@@ -9,9 +9,10 @@ depends on the object alone (no ``context``: request, viewer); the JSON is the s
 ``serializer_class(instance).data``.
 """
 
+from collections.abc import Callable
 from typing import Any
 
-from rest_framework import serializers
+from rest_framework import generics, serializers
 
 _shared: dict[type[serializers.Serializer], serializers.Serializer] = {}
 
@@ -28,4 +29,16 @@ def represent(serializer_class: type[serializers.Serializer], instance: Any) -> 
 def write_context(view) -> dict[str, Any]:
     """The serializer context DRF's ``GenericAPIView`` gives (request, format, view), without
     what a viewset adds for its reads (``AssistantsCountMixin``'s count): for a write's body."""
-    return {"request": view.request, "format": view.format_kwarg, "view": view}
+    return generics.GenericAPIView.get_serializer_context(view)
+
+
+def validated_or_404(serializer: serializers.Serializer, lookup: Callable[[], Any]) -> Any:
+    """The body's ``validated_data`` for a write whose service reads (and locks) its object
+    with the visibility rule. A refused body runs ``lookup`` first (the view's
+    ``get_object``), so an object the caller may not see is 404 whatever the body."""
+    try:
+        serializer.is_valid(raise_exception=True)
+    except Exception:  # a 400, or the 403 of an acting-assistant field
+        lookup()
+        raise
+    return serializer.validated_data

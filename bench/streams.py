@@ -149,9 +149,9 @@ print(json.dumps(committed))
 """
 
 
-def _database(env: dict) -> tuple[str | None, str | None]:
-    """The bench's own database: (its URL, the maintenance URL to drop it with) on PostgreSQL;
-    on SQLite a fresh file."""
+def _database(env: dict) -> str | None:
+    """The bench's own database, set as ``env["DATABASE_URL"]``: on PostgreSQL a fresh
+    database, answering the maintenance URL to drop it with; on SQLite a fresh file (None)."""
     url = env.get("DATABASE_URL")
     if not url:
         out = ROOT / "bench" / "out"
@@ -160,7 +160,7 @@ def _database(env: dict) -> tuple[str | None, str | None]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{db}"
-        return None, None
+        return None
     import psycopg
 
     parts = urlsplit(url)
@@ -169,7 +169,7 @@ def _database(env: dict) -> tuple[str | None, str | None]:
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {BENCH_DB}")
     env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    return env["DATABASE_URL"], admin
+    return admin
 
 
 def _drop(admin: str | None) -> None:
@@ -284,7 +284,7 @@ def main() -> None:
     # Production-like (DEBUG off; on PostgreSQL the bounded connection pool), one secret key.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
     env.setdefault("SECRET_KEY", os.urandom(48).hex())
-    _, admin = _database(env)
+    admin = _database(env)
     try:
         _manage(env, "migrate", "--noinput", "-v", "0")
         token = _manage(

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from api.pagination import AscendingCursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
-from api.represent import represent
+from api.represent import represent, validated_or_404
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -78,15 +78,8 @@ class ChainViewSet(
     def step(self, request, pk=None):
         """Take the next step: a reflection by the assistant whose turn it is, its belief delta
         added to the tracker, codex_tension recomputed, and an optional mutation."""
-        serializer = self.get_serializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except Exception:
-            self.get_object()  # an unknown chain is 404 whatever the body
-            raise
-        reflection = services.chain_step(
-            chain_id=int(pk), user=request.user, **serializer.validated_data
-        )
+        body = validated_or_404(self.get_serializer(data=request.data), self.get_object)
+        reflection = services.chain_step(chain_id=int(pk), user=request.user, **body)
         # The answer is what the step's transaction wrote: the reflection and the chain it
         # locked and updated. A mutation in it is the stepping user's own (or staff's) prompt,
         # so it is visible to them.

@@ -12,7 +12,6 @@ from api.fields import (
     UnitFloatField,
     VisiblePromptField,
 )
-from api.renderers import datetime_writer
 from core.models import Prompt
 from economy.formulas import adopters_over_all_assistants
 from economy.models import (
@@ -115,13 +114,12 @@ LISTING_ROW_VALUES = (
 
 
 def listing_row_representation(
-    row: dict, assistants: int, write_datetime: Callable[[Any], Any] | None = None
+    row: dict, assistants: int, write_datetime: Callable[[Any], Any]
 ) -> dict:
     """What ``ListingSerializer`` writes for a listing, from a ``values(*LISTING_ROW_VALUES)``
     row: the same keys in the same order, each value converted as that field converts it (the
     list's hot path; tests/api/economy/test_market_fast_list.py holds both to the same JSON).
     ``write_datetime``: the page's ``datetime_writer()``."""
-    write_datetime = write_datetime or datetime_writer()
     author = row["prompt__author_id"]
     symbolic, codex = row["symbolic_tag_weight"], row["codex_usage_score"]
     delisted = row["delisted_at"]

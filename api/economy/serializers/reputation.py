@@ -102,14 +102,11 @@ def _strings(values):
     return [None if v is None else str(v) for v in values]
 
 
-def rating_row_representation(
-    row: dict, write_datetime: Callable[[Any], Any] | None = None
-) -> dict:
+def rating_row_representation(row: dict, write_datetime: Callable[[Any], Any]) -> dict:
     """What ``RatingSerializer`` writes for an entry, from a ``values(*RATING_ROW_VALUES)`` row:
     the same keys in the same order, each value converted as that field converts it
     (tests/api/economy/test_reputation_fast.py holds both to the same JSON). ``write_datetime``:
     the page's ``datetime_writer()``."""
-    write_datetime = write_datetime or datetime_writer()
     return {
         "id": row["id"],
         "prompt": row["prompt_id"],
@@ -141,8 +138,8 @@ def reputation_representation(
         "trust_score": float(prompt["trust_score"]),
         "rating_count": int(prompt["rating_count"]),
         "means": {name: _float(value) for name, value in means.items()},
-        "user_rating_tags": {str(k): int(v) for k, v in user_rating_tags.items()},
-        "symbolic_tags": {str(k): int(v) for k, v in symbolic_tags.items()},
+        "user_rating_tags": user_rating_tags,  # already {tag: count} (selectors.tag_histogram)
+        "symbolic_tags": symbolic_tags,
         "entries": [rating_row_representation(row, write_datetime) for row in entries],
         "entries_limit": entries_limit,
         "ratings_url": str(ratings_url),

@@ -1,3 +1,4 @@
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
@@ -20,8 +21,8 @@ from api.idempotency import (
 from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
-from api.renderers import datetime_writer, with_fast_json
-from api.represent import represent, write_context
+from api.renderers import datetime_writer
+from api.represent import represent, validated_or_404, write_context
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -50,18 +51,6 @@ from .reputation import rating_create
 
 # The query parameters the compiled list serves (``_compiled_list``).
 COMPILED_LIST_PARAMS = {"page", "page_size", "ordering"}
-
-LIST_COLUMNS = (
-    *(f.name for f in PromptTokenListing._meta.concrete_fields),
-    "prompt__id",
-    "prompt__title",
-    "prompt__author_id",
-    "prompt__tags",
-    "prompt__trust_score",
-    "prompt__rating_count",
-    "prompt__body",
-    "prompt__is_public",
-)
 
 NOT_SELLER = error_response("not_owner", description="Only the seller (author's owner) may.")
 LISTING_UPDATE_SCHEMA = extend_schema(
@@ -113,9 +102,6 @@ class MarketPromptViewSet(
     ordering_fields = ["cost", "trust", "adoption", "listed_at", "id"]
     ordering = ["-id"]
 
-    def get_renderers(self):
-        return with_fast_json(super().get_renderers())
-
     def get_queryset(self):
         return self._queryset_for(self.request.user)
 
@@ -123,17 +109,18 @@ class MarketPromptViewSet(
         qs = selectors.listings_visible_to(user).alias(
             cost=F("token_cost_cents"), trust=F("prompt__trust_score"), adoption=F("adopter_count")
         )
-        if self.action == "list":
-            if "is_active" not in self.request.query_params:
-                qs = qs.filter(is_active=True)
-            # The page needs the listing and a few prompt columns: no author row, no timestamps.
-            qs = qs.select_related(None).select_related("prompt").only(*LIST_COLUMNS)
+        if self.action == "list" and "is_active" not in self.request.query_params:
+            qs = qs.filter(is_active=True)
         return qs
+
+    @cached_property
+    def _count_keys(self) -> list[str]:
+        """The list's two cached counts (the list's, the assistants')."""
+        return [list_count_key(self.request), ASSISTANTS_COUNT_CACHE_KEY]
 
     def check_throttles(self, request):
         # The list's two cached counts are read in the throttle counter's round trip.
         if self.action == "list":
-            self._count_keys = [list_count_key(request), ASSISTANTS_COUNT_CACHE_KEY]
             setattr(request, READ_AHEAD_KEYS, self._count_keys)
         super().check_throttles(request)
 
@@ -144,13 +131,9 @@ class MarketPromptViewSet(
         queryset: Any = self._compiled_list(request) or self.filter_queryset(
             self.get_queryset()
         ).values(*LISTING_ROW_VALUES)
-        # Both cached counts (the list's, the assistants') in one cache round trip: the
-        # throttle counter's when it read them (``check_throttles``), else their own.
-        keys = getattr(self, "_count_keys", None) or [
-            list_count_key(request),
-            ASSISTANTS_COUNT_CACHE_KEY,
-        ]
-        with prefetched(cache, keys, read_by=request):
+        # Both cached counts in one cache round trip: the throttle counter's when it read them
+        # (``check_throttles``), else their own.
+        with prefetched(cache, self._count_keys, read_by=request):
             page = self.paginate_queryset(queryset)
             assistants = self.assistants_count
         rows = queryset if page is None else page
@@ -253,15 +236,9 @@ class MarketPromptViewSet(
         ``Idempotency-Key`` to retry safely."""
         # The body needs the request only, not the listings' ``assistants_count`` (a cache read).
         serializer = BuySerializer(data=request.data, context=write_context(self))
-        try:
-            serializer.is_valid(raise_exception=True)
-        except Exception:
-            self.get_object()  # a listing the caller may not see is 404 whatever the body
-            raise
+        body = validated_or_404(serializer, self.get_object)
         # The service's locked read applies the visibility rule: no separate get_object.
-        sale = services.listing_buy(
-            listing=int(pk), visible_to=request.user, **serializer.validated_data
-        )
+        sale = services.listing_buy(listing=int(pk), visible_to=request.user, **body)
         setattr(sale.purchase, "buyer_balance", sale.buyer_balance_cents)  # noqa: B010
         data = represent(BuyResultSerializer, sale.purchase)
         return Response(data, status=status.HTTP_201_CREATED)

@@ -11,8 +11,7 @@ from rest_framework.response import Response
 
 from api.pagination import CursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
-from api.renderers import with_fast_json
-from api.represent import represent, write_context
+from api.represent import represent, validated_or_404, write_context
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -39,17 +38,14 @@ def rating_create(view, request, prompt: Prompt | int, *, require_licence: bool)
     visibility by the service's locked read; a bad body to one the caller may not see is still
     404 (the view's ``get_object``)."""
     serializer = RatingCreateSerializer(data=request.data, context=write_context(view))
-    try:
-        serializer.is_valid(raise_exception=True)
-    except Exception:
-        if isinstance(prompt, int):
-            view.get_object()
-        raise
+    body = validated_or_404(
+        serializer, view.get_object if isinstance(prompt, int) else lambda: None
+    )
     entry, created = services.prompt_rate(
         prompt=prompt,
         require_licence=require_licence,
         visible_to=request.user if isinstance(prompt, int) else None,
-        **serializer.validated_data,
+        **body,
     )
     code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return Response(represent(RatingSerializer, entry), status=code)
@@ -63,9 +59,6 @@ class PromptReputationViewSet(GenericViewSet):
     serializer_class = RatingCreateSerializer
     filter_backends: list = []
     pagination_class = None
-
-    def get_renderers(self):
-        return with_fast_json(super().get_renderers())
 
     def get_queryset(self):
         return prompts_visible_to(self.request.user).select_related("author")
