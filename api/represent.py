@@ -32,7 +32,7 @@ def write_context(view) -> dict[str, Any]:
     return generics.GenericAPIView.get_serializer_context(view)
 
 
-def validated_or_404(serializer: serializers.Serializer, lookup: Callable[[], Any]) -> Any:
+def validated_or_404(serializer: serializers.BaseSerializer, lookup: Callable[[], Any]) -> Any:
     """The body's ``validated_data`` for a write whose service reads (and locks) its object
     with the visibility rule. A refused body runs ``lookup`` first (the view's
     ``get_object``), so an object the caller may not see is 404 whatever the body."""
