@@ -45,6 +45,35 @@ def database_config(url: str) -> dict:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True
+        prepared_statements(config)
+    return config
+
+
+def prepared_statements(config: dict) -> dict:
+    """PostgreSQL parses and plans a statement once per connection, not on every request.
+
+    Parameters are bound by the server (``server_side_binding``) and psycopg prepares a
+    statement once one connection has sent its text ``DB_PREPARE_THRESHOLD`` times (5,
+    psycopg's default); later runs skip the parse and plan. The ORM and the compiled reads
+    (``core.compiled``) send the same text with new parameters, so the hot statements are
+    prepared within a few requests. ``DB_PREPARE_THRESHOLD=off`` binds on the client and
+    prepares nothing: for a pooler that cannot keep prepared statements (PgBouncer in
+    transaction mode before 1.21, or without ``max_prepared_statements``)."""
+    raw = (env("DB_PREPARE_THRESHOLD", "5") or "5").strip().lower()
+    if raw in {"off", "none", "no", "false"}:
+        config["OPTIONS"].pop("server_side_binding", None)
+        config["OPTIONS"].pop("prepare_threshold", None)
+        return config
+    try:
+        threshold = int(raw)
+    except ValueError:
+        threshold = -1
+    if threshold < 0:
+        raise ImproperlyConfigured(
+            f"DB_PREPARE_THRESHOLD must be a whole number (0 or more) or 'off', got {raw!r}"
+        )
+    config["OPTIONS"]["server_side_binding"] = True
+    config["OPTIONS"]["prepare_threshold"] = threshold
     return config
 
 
