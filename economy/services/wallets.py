@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from core.models import Assistant
 from core.services import assistant_create
@@ -126,6 +127,64 @@ def _wallet_add_returning(*, wallet_id: int, delta_cents: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+# PostgreSQL: the whole transfer in one statement. ``locked`` takes both wallet rows in id
+# order (the LockRows node sits above the sort); the debit runs only after it (its one-time
+# filter reads ``locked``) and only when the payer can pay; the credit only after a debit; the
+# entry only when both moved. Each UPDATE re-checks its row at its newest committed version.
+_WALLET, _ENTRY = Wallet._meta.db_table, LedgerEntry._meta.db_table
+_TRANSFER = (
+    f"WITH locked AS MATERIALIZED (SELECT id FROM {_WALLET} WHERE id IN (%(payer)s, %(payee)s) "
+    f"ORDER BY id FOR NO KEY UPDATE OF {_WALLET}), "
+    f"debit AS (UPDATE {_WALLET} SET balance_cents = balance_cents - %(amount)s "
+    "WHERE id = %(payer)s AND balance_cents >= %(amount)s "
+    "AND (SELECT count(*) FROM locked) > 0 RETURNING balance_cents), "
+    f"credit AS (UPDATE {_WALLET} SET balance_cents = balance_cents + %(amount)s "
+    "WHERE id = %(payee)s AND EXISTS (SELECT 1 FROM debit) RETURNING balance_cents), "
+    f"entry AS (INSERT INTO {_ENTRY} (kind, payer_id, payee_id, amount_cents, reference, "
+    "created_at) SELECT %(kind)s, %(payer)s, %(payee)s, %(amount)s, %(reference)s, "
+    "%(created_at)s FROM debit, credit RETURNING id) "
+    "SELECT (SELECT balance_cents FROM debit), (SELECT balance_cents FROM credit), "
+    "(SELECT id FROM entry)"
+)
+
+
+def _transfer_statement(
+    *, payer_id: int, payee_id: int, amount_cents: int, kind: str, reference: str
+) -> "Transfer":
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TRANSFER,
+            {
+                "payer": payer_id,
+                "payee": payee_id,
+                "amount": amount_cents,
+                "kind": kind,
+                "reference": reference,
+                "created_at": created_at,
+            },
+        )
+        payer_balance, payee_balance, entry_id = cursor.fetchone()
+    if payer_balance is None:
+        raise InsufficientFunds()
+    if entry_id is None:  # a credit cannot fail otherwise: the payee's wallet is gone
+        raise Wallet.DoesNotExist(f"wallet {payee_id}")
+    entry = LedgerEntry(
+        pk=entry_id,
+        kind=kind,
+        payer_id=payer_id,
+        payee_id=payee_id,
+        amount_cents=amount_cents,
+        reference=reference,
+        created_at=created_at,
+    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return Transfer(
+        entry=entry, payer_balance_cents=payer_balance, payee_balance_cents=payee_balance
+    )
+
+
 @transaction.atomic(savepoint=False)  # all or nothing with its caller: no savepoint needed
 def ledger_transfer(
     *, payer: Wallet | int, payee: Wallet | int, amount_cents: int, kind: str, reference: str
@@ -149,6 +208,15 @@ def ledger_transfer(
             entry=None,
             payer_balance_cents=balances[payer_id],
             payee_balance_cents=balances[payee_id],
+        )
+
+    if connection.vendor == "postgresql" and payer_id != payee_id:
+        return _transfer_statement(
+            payer_id=payer_id,
+            payee_id=payee_id,
+            amount_cents=amount_cents,
+            kind=kind,
+            reference=reference,
         )
 
     def debit() -> int:
