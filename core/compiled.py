@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
 
 # Stand-in ids: negative, far below any id, so they cannot collide with a real parameter.
 _STAND_IN_BASE = -(10**15)
@@ -118,6 +119,50 @@ def compiled_rows(
             row[pos] = value
         result.append(dict(zip(names, row, strict=True)))
     return result
+
+
+_compiled_updates: dict[tuple[str, Hashable], tuple[str, list[Any], dict[Any, str]]] = {}
+
+
+def compiled_update(
+    *,
+    shape: Hashable,
+    build: Callable[..., tuple[QuerySet, dict[str, Any]]],
+    values: Mapping[str, int | float],
+) -> int:
+    """``qs.update(**fields)`` for ``(qs, fields) = build(**stand_ins)``, compiled by the ORM once
+    per ``shape`` and run with ``values`` in place of the stand-ins; the number of rows updated.
+    A value may be an int or a float (its stand-in is then a float, so the ORM resolves the same
+    types); ``shape`` names everything else that changes the SQL (settings the expressions
+    read, say)."""
+    key = (connection.alias, shape)
+    entry = _compiled_updates.get(key)
+    if entry is None:
+        stand_ins = {
+            name: float(_STAND_IN_BASE - i) if type(values[name]) is float else _STAND_IN_BASE - i
+            for i, name in enumerate(sorted(values))
+        }
+        qs, fields = build(**stand_ins)
+        query = qs.query.chain(UpdateQuery)  # as ``QuerySet.update`` builds it
+        assert isinstance(query, UpdateQuery)
+        query.add_update_values(fields)
+        query.annotations = {}
+        sql, params = query.get_compiler(connection.alias).as_sql()
+        # Django may wrap an int in a subclass (psycopg's Int4): matched by value and kind, and
+        # the real value bound in the same wrapper.
+        by_value = {(type(v) is float, v): name for name, v in stand_ins.items()}
+        if set(by_value) - {(isinstance(p, float), p) for p in params}:
+            raise ValueError(f"{shape!r}: a value is not a parameter of the compiled update")
+        entry = (sql, list(params), by_value)
+        _compiled_updates[key] = entry
+    sql, params, by_value = entry
+    bound = []
+    for p in params:
+        name = by_value.get((isinstance(p, float), p)) if isinstance(p, int | float) else None
+        bound.append(p if name is None else type(p)(values[name]))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        return cursor.rowcount
 
 
 class CompiledRows:

@@ -1,12 +1,14 @@
 """Ratings of prompts and the reputation aggregate kept on the prompt."""
 
 from collections.abc import Sequence
+from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 
 from core.access import AnyUser, prompt_visible_q
-from core.compiled import compiled_first, viewer_from, viewer_shape
+from core.compiled import compiled_first, compiled_update, viewer_from, viewer_shape
 from core.events import event_emit
 from core.exceptions import NotFound, NotLicensed
 from core.models import Assistant, Prompt, PromptLicence
@@ -34,6 +36,33 @@ def _previous_delete(*, prompt_id: int, rater_id: int) -> float | None:
         )
         row = cursor.fetchone()
     return None if row is None else float(row[0])
+
+
+def _aggregate_update(
+    prompt: int, sum_delta: float, count_delta: int
+) -> tuple[QuerySet, dict[str, Any]]:
+    new_sum = F("rating_sum") + sum_delta
+    new_count = F("rating_count") + count_delta
+    fields = {
+        "rating_sum": new_sum,
+        "rating_count": new_count,
+        "trust_score": bayesian_trust_score_sql(new_sum, new_count),
+    }
+    return Prompt.objects.filter(pk=prompt), fields
+
+
+def _aggregate_move(*, prompt_id: int, sum_delta: float, count_delta: int) -> None:
+    """The prompt's aggregate moved by one rating, from the row's own current values, in one
+    UPDATE compiled once per prior (``core.compiled``)."""
+    compiled_update(
+        shape=(
+            "prompt_aggregate",
+            settings.REPUTATION_PRIOR_WEIGHT,
+            settings.REPUTATION_PRIOR_MEAN,
+        ),
+        build=_aggregate_update,
+        values={"prompt": prompt_id, "sum_delta": float(sum_delta), "count_delta": count_delta},
+    )
 
 
 @transaction.atomic
@@ -105,13 +134,7 @@ def prompt_rate(
         symbolic_tags=list(symbolic_tags),
         trust_score=score,
     )
-    new_sum = F("rating_sum") + sum_delta
-    new_count = F("rating_count") + count_delta
-    Prompt.objects.filter(pk=prompt_id).update(
-        rating_sum=new_sum,
-        rating_count=new_count,
-        trust_score=bayesian_trust_score_sql(new_sum, new_count),
-    )
+    _aggregate_move(prompt_id=prompt_id, sum_delta=sum_delta, count_delta=count_delta)
     event_emit(
         type="prompt.rated",
         data={

@@ -61,3 +61,53 @@ def test_compiled_rows_binds_a_text_id_in_place_of_its_stand_in():
     assert by_name("bob") == [{"pk": bob.pk}]
     assert by_name("carol") == []
     assert len([k for k in _compiled_rows if k[1] == "test:by-name"]) == 1
+
+
+def _move(prompt: int, by: float, count: int) -> int:
+    from django.db.models import F
+
+    from core.compiled import compiled_update
+
+    return compiled_update(
+        shape="test:move",
+        build=lambda prompt, by, count: (
+            Prompt.objects.filter(pk=prompt),
+            {"rating_sum": F("rating_sum") + by, "rating_count": F("rating_count") + count},
+        ),
+        values={"prompt": prompt, "by": by, "count": count},
+    )
+
+
+@pytest.mark.django_db
+def test_compiled_update_runs_one_statement_with_each_calls_values():
+    from core.compiled import _compiled_updates
+
+    _compiled_updates.clear()
+    first, second = PromptFactory(), PromptFactory()
+    Prompt.objects.filter(pk__in=[first.pk, second.pk]).update(rating_sum=1.0, rating_count=2)
+    assert _move(first.pk, 0.25, 1) == 1
+    assert _move(second.pk, -0.5, 3) == 1
+    assert _move(second.pk, 0.125, 0) == 1
+    assert _move(10**9, 1.0, 1) == 0  # no such prompt: nothing updated
+    rows = {
+        pk: (total, count)
+        for pk, total, count in Prompt.objects.filter(pk__in=[first.pk, second.pk]).values_list(
+            "pk", "rating_sum", "rating_count"
+        )
+    }
+    assert rows == {first.pk: (1.25, 3), second.pk: (0.625, 5)}
+    assert len([k for k in _compiled_updates if k[1] == "test:move"]) == 1
+
+
+@pytest.mark.django_db
+def test_compiled_update_refuses_a_value_the_sql_does_not_take_as_a_parameter():
+    from django.db.models import F
+
+    from core.compiled import compiled_update
+
+    with pytest.raises(ValueError, match="not a parameter"):
+        compiled_update(
+            shape="test:update-inlined",
+            build=lambda prompt, by: (Prompt.objects.filter(pk=prompt), {"rating_sum": F("pk")}),
+            values={"prompt": 1, "by": 0.5},
+        )
