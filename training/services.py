@@ -4,18 +4,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import connection, transaction
-from django.db.models import Prefetch
-from django.db.models.expressions import RawSQL
+from django.db import transaction
 
 from core.access import bodies_publishable, prompt_usable_by
 from core.events import event_emit, event_emit_many
-from core.exceptions import NotFound, NotLicensed, NotYourAssistant
+from core.exceptions import NotLicensed, NotYourAssistant
 from core.models import Assistant, Prompt
 from core.services import prompt_create
 
 from .exceptions import ChainCompleted, DoesNotExist, NotYourTurn, StaleStep
 from .formulas import codex_tension_population_stddev
+from .locking import chain_locked
 from .models import (
     AssistantReflectionChain,
     ChainParticipant,
@@ -121,57 +120,6 @@ def prompt_mutate(
     )
 
 
-# [id, assistant_id, owner_id, position] of each participant of the outer chain row, in turn
-# order (plain SQL: the ORM would rebuild the subquery on every step).
-_PARTICIPANT_ROWS = RawSQL(
-    "SELECT array_agg(ARRAY[p.id, p.assistant_id, a.owner_id, p.position] ORDER BY p.position) "
-    f"FROM {ChainParticipant._meta.db_table} p JOIN {Assistant._meta.db_table} a "
-    f"ON a.id = p.assistant_id WHERE p.chain_id = {SwarmTrainingChain._meta.db_table}.id",
-    [],
-)
-
-
-def _chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticipant]]:
-    """The chain row locked, with its seed assistant and its participants in turn order (each
-    with its assistant); the chain's ``participants`` hold them as if prefetched. On PostgreSQL
-    the participants come in the same statement (an array from a subquery); other fields of their
-    assistants than id and owner load on use."""
-    locked = (
-        SwarmTrainingChain.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("seed_assistant")
-        .filter(pk=chain_id)
-    )
-    if connection.vendor != "postgresql":
-        chain = locked.prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=ChainParticipant.objects.select_related("assistant").order_by("position"),
-            )
-        ).first()
-        if chain is None:
-            raise NotFound("Not found.")
-        return chain, list(chain.participants.all())
-    chain = locked.annotate(participant_rows=_PARTICIPANT_ROWS).first()
-    if chain is None:
-        raise NotFound("Not found.")
-    participants = []
-    for pk, assistant_id, owner_id, position in chain.participant_rows or []:
-        participant = ChainParticipant(
-            pk=pk, chain=chain, assistant_id=assistant_id, position=position
-        )
-        participant._state.adding = False
-        participant.assistant = Assistant.from_db(
-            chain._state.db, ["id", "owner_id"], [assistant_id, owner_id]
-        )
-        participants.append(participant)
-    # As prefetch_related leaves it: the related manager answers from this list.
-    prefetched = chain.participants.all()
-    prefetched._result_cache = participants
-    setattr(prefetched, "_prefetch_done", True)  # noqa: B010
-    setattr(chain, "_prefetched_objects_cache", {"participants": prefetched})  # noqa: B010
-    return chain, participants
-
-
 def _may_step(*, user: User | AnonymousUser, turn: Assistant, seed: Assistant) -> bool:
     return bool(user.is_staff) or user.id in (turn.owner_id, seed.owner_id)
 
@@ -204,7 +152,7 @@ def chain_step(
     chain as this transaction left it (``reflection.chain``, participants prefetched), so the
     answer needs no re-read.
     """
-    chain, participants = _chain_locked(chain_id)
+    chain, participants = chain_locked(chain_id)
     turn = participants[chain.current_step % len(participants)].assistant
     if not _may_step(user=user, turn=turn, seed=chain.seed_assistant):
         raise NotYourTurn()
