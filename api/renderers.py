@@ -7,6 +7,7 @@ in the ``Accept`` header or by the browsable API fall back to DRF's renderer; ``
 ``ErrorDetail`` are written as the strings they are, as DRF writes them.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 
 # Dates, times and dataclasses are refused (TypeError): DRF's encoder writes them its own way
 # (datetimes to the millisecond), so they go to DRF's renderer.
@@ -64,4 +66,21 @@ def datetime_writer() -> Callable[[Any], Any]:
     """``DateTimeField().to_representation`` with the current time zone fixed once for a page
     of rows (the field keeps the zone it is given instead of looking it up per value)."""
     zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    return DateTimeField(default_timezone=zone).to_representation
+    field_writes = DateTimeField(default_timezone=zone).to_representation
+    if zone is None or (getattr(zone, "key", None) != "UTC" and zone is not dt.UTC):
+        return field_writes
+    if str(api_settings.DATETIME_FORMAT).lower() != "iso-8601":
+        return field_writes
+
+    def utc_iso(value: Any) -> Any:
+        # What the field writes for an aware UTC datetime (the database's), without moving it
+        # to the zone it is already in: ISO 8601 with "Z".
+        if type(value) is dt.datetime and value.utcoffset() == _ZERO:
+            text = value.isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return field_writes(value)
+
+    return utc_iso
+
+
+_ZERO = dt.timedelta(0)
