@@ -1,14 +1,16 @@
-"""The chain row a step locks, read with everything the step needs in one statement."""
+"""The chain row a step locks, read with everything the step needs in one statement, and the
+step's writes (its reflection and the chain's new state)."""
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from core.compiled import compiled_rows
 from core.exceptions import NotFound
 from core.models import Assistant
 
-from .models import ChainParticipant, SwarmTrainingChain
+from .models import AssistantReflectionChain, ChainParticipant, SwarmTrainingChain
 
 # [id, assistant_id, owner_id, position] of each participant of the outer chain row, in turn
 # order (plain SQL: the ORM would rebuild the subquery on every step).
@@ -79,3 +81,42 @@ def chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticipa
     setattr(prefetched, "_prefetch_done", True)  # noqa: B010
     setattr(chain, "_prefetched_objects_cache", {"participants": prefetched})  # noqa: B010
     return chain, participants
+
+
+# What a step changes on its chain.
+STEP_FIELDS = ["belief_delta_tracker", "codex_tension", "current_step", "status", "updated_at"]
+_INSERTED = [f for f in AssistantReflectionChain._meta.concrete_fields if not f.primary_key]
+_UPDATED = [SwarmTrainingChain._meta.get_field(name) for name in STEP_FIELDS]
+# PostgreSQL: the reflection's INSERT and the chain's UPDATE in one statement (the chain row is
+# already locked), the reflection's id returned by the UPDATE.
+_COLUMNS = ", ".join(f'"{f.column}"' for f in _INSERTED)
+_VALUES = ", ".join(["%s"] * len(_INSERTED))
+_SETS = ", ".join(f'"{f.column}" = %s' for f in _UPDATED)
+_STEP_WRITE = (
+    f'WITH r AS (INSERT INTO "{AssistantReflectionChain._meta.db_table}" ({_COLUMNS}) '
+    f"VALUES ({_VALUES}) RETURNING id) "
+    f'UPDATE "{SwarmTrainingChain._meta.db_table}" SET {_SETS} '
+    "WHERE id = %s RETURNING (SELECT id FROM r)"
+)
+
+
+def step_write(*, chain: SwarmTrainingChain, reflection: AssistantReflectionChain) -> None:
+    """Insert ``reflection`` and write ``chain``'s ``STEP_FIELDS``: on PostgreSQL in one
+    statement, each value prepared by its model field as the ORM prepares it; elsewhere the
+    ORM's INSERT and UPDATE."""
+    if connection.vendor != "postgresql":
+        reflection.save(force_insert=True)
+        chain.save(update_fields=STEP_FIELDS)
+        return
+    now = timezone.now()
+    reflection.created_at = chain.updated_at = now
+    params = [f.get_db_prep_save(getattr(reflection, f.attname), connection) for f in _INSERTED]
+    params += [f.get_db_prep_save(getattr(chain, f.attname), connection) for f in _UPDATED]
+    with connection.cursor() as cursor:
+        cursor.execute(_STEP_WRITE, [*params, chain.pk])
+        row = cursor.fetchone()
+    if row is None:  # the chain row is locked by this transaction: it cannot be gone
+        raise SwarmTrainingChain.DoesNotExist(f"chain {chain.pk}")
+    reflection.pk = row[0]
+    reflection._state.adding = False
+    reflection._state.db = connection.alias

@@ -14,7 +14,7 @@ from core.services import prompt_create
 
 from .exceptions import ChainCompleted, DoesNotExist, NotYourTurn, StaleStep
 from .formulas import codex_tension_population_stddev
-from .locking import chain_locked
+from .locking import chain_locked, step_write
 from .models import (
     AssistantReflectionChain,
     ChainParticipant,
@@ -175,7 +175,7 @@ def chain_step(
             title=mutation.get("title"),
             belief_delta=belief_delta,
         )
-    reflection = AssistantReflectionChain.objects.create(
+    reflection = AssistantReflectionChain(
         chain=chain,
         step=chain.current_step,
         assistant=turn,
@@ -194,15 +194,7 @@ def chain_step(
     chain.current_step += 1
     if chain.max_steps is not None and chain.current_step >= chain.max_steps:
         chain.status = SwarmTrainingChain.Status.COMPLETED
-    chain.save(
-        update_fields=[
-            "belief_delta_tracker",
-            "codex_tension",
-            "current_step",
-            "status",
-            "updated_at",
-        ]
-    )
+    step_write(chain=chain, reflection=reflection)
     _chain_events_emit(chain=chain, participants=participants, reflection=reflection)
     return reflection
 
