@@ -86,7 +86,7 @@ def chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticipa
 # What a step changes on its chain.
 STEP_FIELDS = ["belief_delta_tracker", "codex_tension", "current_step", "status", "updated_at"]
 _INSERTED = [f for f in AssistantReflectionChain._meta.concrete_fields if not f.primary_key]
-_UPDATED = [SwarmTrainingChain._meta.get_field(name) for name in STEP_FIELDS]
+_UPDATED = [f for f in SwarmTrainingChain._meta.concrete_fields if f.name in STEP_FIELDS]
 # PostgreSQL: the reflection's INSERT and the chain's UPDATE in one statement (the chain row is
 # already locked), the reflection's id returned by the UPDATE.
 _COLUMNS = ", ".join(f'"{f.column}"' for f in _INSERTED)
