@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.access import AnyUser, prompt_visible_q
@@ -29,42 +29,8 @@ from ..models import (
     Wallet,
 )
 from ..money import format_cents
+from .adoptions import adoption_record, purchase_record
 from .wallets import ledger_transfer
-
-_ADOPTION_FIRST = (
-    f"WITH a AS (INSERT INTO {ListingAdoption._meta.db_table} "
-    "(listing_id, assistant_id, kind, created_at) VALUES (%s, %s, %s, %s) RETURNING id) "
-    f"UPDATE {PromptTokenListing._meta.db_table} AS l SET adopter_count = l.adopter_count + 1 "
-    "FROM a WHERE l.id = %s"
-)
-
-
-def _adoption_record(
-    *, listing_id: int, seller_owner_id: int, assistant: Assistant, kind: str, first: bool = False
-) -> None:
-    """Count ``assistant`` once among the listing's adopters. The seller's own assistants never
-    count. ``first`` skips the look-up when the caller knows this is the assistant's first
-    adoption (a purchase: it just got its first licence, and inject needs one)."""
-    if assistant.owner_id == seller_owner_id:
-        return
-    if first and connection.vendor == "postgresql":
-        # The adoption and the count in one statement (the listing row is already locked).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _ADOPTION_FIRST, [listing_id, assistant.pk, kind, timezone.now(), listing_id]
-            )
-        return
-    if first:
-        ListingAdoption.objects.create(listing_id=listing_id, assistant=assistant, kind=kind)
-        created = True
-    else:
-        _, created = ListingAdoption.objects.get_or_create(
-            listing_id=listing_id, assistant=assistant, defaults={"kind": kind}
-        )
-    if created:
-        PromptTokenListing.objects.filter(pk=listing_id).update(
-            adopter_count=F("adopter_count") + 1
-        )
 
 
 @dataclass
@@ -223,7 +189,7 @@ def listing_buy(
         kind=LedgerEntry.Kind.PROMPT_PURCHASE,
         reference=f"listing:{listing_id}",
     )
-    purchase = Purchase.objects.create(
+    purchase = Purchase(
         buyer=buyer,
         seller_id=seller_id,
         listing_id=listing_id,
@@ -233,13 +199,8 @@ def listing_buy(
         ledger_entry=transfer.entry,
         licence_id=licence_id,
     )
-    _adoption_record(
-        listing_id=listing_id,
-        seller_owner_id=seller_owner_id,
-        assistant=buyer,
-        kind=ListingAdoption.Kind.PURCHASE,
-        first=True,
-    )
+    # The buyer's first licence of this prompt: its first adoption of the listing.
+    purchase_record(purchase=purchase, seller_owner_id=seller_owner_id, buyer=buyer)
     event_emit(
         type="purchase.completed",
         data={
@@ -289,7 +250,7 @@ def listing_inject(*, listing: PromptTokenListing, assistant: Assistant) -> Inje
         .first()
     )
     if active:
-        _adoption_record(
+        adoption_record(
             listing_id=listing.pk,
             seller_owner_id=prompt.author.owner_id,
             assistant=assistant,
