@@ -1,6 +1,8 @@
 """A listing's adopters: an assistant counted once per listing (a purchase or an injection),
 never the seller's own; and a purchase recorded with the buyer's first adoption."""
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -77,7 +79,12 @@ def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistan
     values = [
         f.get_db_prep_save(getattr(purchase, f.attname), connection) for f in _PURCHASE_COLUMNS
     ]
-    adoption = [purchase.listing_id, buyer.pk, ListingAdoption.Kind.PURCHASE, timezone.now()]
+    adoption: list[Any] = [
+        purchase.listing_id,
+        buyer.pk,
+        ListingAdoption.Kind.PURCHASE,
+        timezone.now(),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_PURCHASE_FIRST, [*values, *adoption, purchase.listing_id])
         row = cursor.fetchone()
