@@ -76,9 +76,8 @@ def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistan
             first=True,
         )
         return
-    values = [
-        f.get_db_prep_save(getattr(purchase, f.attname), connection) for f in _PURCHASE_COLUMNS
-    ]
+    # As the ORM's INSERT: each field's pre_save, then its preparation for the database.
+    values = [f.get_db_prep_save(f.pre_save(purchase, True), connection) for f in _PURCHASE_COLUMNS]
     adoption: list[Any] = [
         purchase.listing_id,
         buyer.pk,

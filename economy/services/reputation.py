@@ -38,6 +38,41 @@ def _previous_delete(*, prompt_id: int, rater_id: int) -> float | None:
     return None if row is None else float(row[0])
 
 
+_RATING_COLUMNS = [f for f in PromptReputationScore._meta.concrete_fields if not f.primary_key]
+_RATINGS = PromptReputationScore._meta.db_table
+# PostgreSQL: the rater's previous entry deleted and the new one inserted in one statement; the
+# INSERT's one-time filter reads the DELETE, so the old row is gone before the new one takes
+# the (prompt, rater) unique index.
+_REPLACE = (
+    f"WITH prev AS (DELETE FROM {_RATINGS} WHERE prompt_id = %s AND rater_id = %s "
+    "RETURNING trust_score), "
+    f"ins AS (INSERT INTO {_RATINGS} ({', '.join(f.column for f in _RATING_COLUMNS)}) "
+    f"SELECT {', '.join(['%s'] * len(_RATING_COLUMNS))} "
+    "WHERE (SELECT count(*) FROM prev) >= 0 RETURNING id) "
+    "SELECT (SELECT trust_score FROM prev), (SELECT id FROM ins)"
+)
+
+
+def _rating_replace(entry: PromptReputationScore) -> float | None:
+    """Insert ``entry`` (unsaved) in place of its rater's previous entry of the prompt, if any:
+    the previous entry's score, None when there was none. On PostgreSQL one statement, each
+    value prepared by its model field as the ORM prepares it; elsewhere DELETE ... RETURNING
+    and the ORM's INSERT."""
+    if connection.vendor != "postgresql":
+        previous = _previous_delete(prompt_id=entry.prompt_id, rater_id=entry.rater_id)
+        entry.save(force_insert=True)
+        return previous
+    # As the ORM's INSERT: each field's pre_save (``auto_now_add`` sets created_at), then its
+    # preparation for the database.
+    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in _RATING_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_REPLACE, [entry.prompt_id, entry.rater_id, *values])
+        previous, entry.pk = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return None if previous is None else float(previous)
+
+
 def _aggregate_update(
     prompt: int, sum_delta: float, count_delta: int
 ) -> tuple[QuerySet, dict[str, Any]]:
@@ -120,12 +155,7 @@ def prompt_rate(
     score = reputation_trust_score(
         ritual_effectiveness=ritual_effectiveness, assistant_approval=assistant_approval
     )
-    previous = _previous_delete(prompt_id=prompt_id, rater_id=rater.pk)
-    if previous is None:
-        sum_delta, count_delta = score, 1
-    else:
-        sum_delta, count_delta = score - previous, 0
-    entry = PromptReputationScore.objects.create(
+    entry = PromptReputationScore(
         prompt_id=prompt_id,
         rater=rater,
         ritual_effectiveness=ritual_effectiveness,
@@ -134,6 +164,11 @@ def prompt_rate(
         symbolic_tags=list(symbolic_tags),
         trust_score=score,
     )
+    previous = _rating_replace(entry)
+    if previous is None:
+        sum_delta, count_delta = score, 1
+    else:
+        sum_delta, count_delta = score - previous, 0
     _aggregate_move(prompt_id=prompt_id, sum_delta=sum_delta, count_delta=count_delta)
     event_emit(
         type="prompt.rated",

@@ -82,13 +82,14 @@ def test_rate_buy_step_cost_the_same_queries_at_small_and_larger_table_sizes(wor
     assert larger == small, f"queries grew with the tables: {small} -> {larger}"
     # Down from rate 12, buy 20, step 18 (issue 15). PostgreSQL writes an event with its
     # recipients in one statement (a step's two events in one), a step's participants come with
-    # its locked chain and its reflection with the chain's update; a purchase's row with its
+    # its locked chain and its reflection with the chain's update, a rating replaces the
+    # previous one in one statement; a purchase's row with its
     # adoption and the listing's adopter count, and its ledger transfer (both wallets locked in
     # id order, debit, credit, entry), are one statement each. SQLite takes three statements an
     # event, two the adoption, three the transfer. A buy counts no assistants (its body and
     # answer do not use the count).
     expected = (
-        {"rate": 8, "buy": 8, "step": 5}
+        {"rate": 7, "buy": 8, "step": 5}
         if connection.vendor == "postgresql"
         else {"rate": 10, "buy": 14, "step": 12}
     )
