@@ -28,5 +28,9 @@ def from_cents(cents: int) -> Decimal:
 
 
 def format_cents(cents: int) -> str:
-    """Integer cents as the API's money string: ``1000`` → ``"10.00"``."""
-    return str(from_cents(cents))
+    """Integer cents as the API's money string: ``1000`` → ``"10.00"``, ``-5`` → ``"-0.05"``
+    (what ``str(from_cents(cents))`` writes, by integer arithmetic)."""
+    if type(cents) is not int:
+        return str(from_cents(cents))
+    whole, part = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
