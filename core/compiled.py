@@ -159,7 +159,13 @@ def compiled_update(
     bound = []
     for p in params:
         name = by_value.get((isinstance(p, float), p)) if isinstance(p, int | float) else None
-        bound.append(p if name is None else type(p)(values[name]))
+        if name is None:
+            bound.append(p)
+            continue
+        value = values[name]
+        if type(value) is float and not isinstance(p, float):
+            raise TypeError(f"{shape!r}: {name} was compiled as an int, got a float")
+        bound.append(type(p)(value))
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
         return cursor.rowcount

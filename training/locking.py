@@ -4,7 +4,6 @@ step's writes (its reflection and the chain's new state)."""
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from core.compiled import compiled_rows
 from core.exceptions import NotFound
@@ -108,10 +107,10 @@ def step_write(*, chain: SwarmTrainingChain, reflection: AssistantReflectionChai
         reflection.save(force_insert=True)
         chain.save(update_fields=STEP_FIELDS)
         return
-    now = timezone.now()
-    reflection.created_at = chain.updated_at = now
-    params = [f.get_db_prep_save(getattr(reflection, f.attname), connection) for f in _INSERTED]
-    params += [f.get_db_prep_save(getattr(chain, f.attname), connection) for f in _UPDATED]
+    # As the ORM's INSERT and UPDATE: each field's pre_save (``auto_now_add`` / ``auto_now`` set
+    # the timestamps), then its preparation for the database.
+    params = [f.get_db_prep_save(f.pre_save(reflection, True), connection) for f in _INSERTED]
+    params += [f.get_db_prep_save(f.pre_save(chain, False), connection) for f in _UPDATED]
     with connection.cursor() as cursor:
         cursor.execute(_STEP_WRITE, [*params, chain.pk])
         row = cursor.fetchone()

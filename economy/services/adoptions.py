@@ -1,5 +1,5 @@
 """A listing's adopters: an assistant counted once per listing (a purchase or an injection),
-never the seller's own; and a purchase recorded with the buyer's first adoption."""
+never the seller's own; and a purchase recorded with its buyer's adoption."""
 
 from typing import Any
 
@@ -11,36 +11,17 @@ from core.models import Assistant
 
 from ..models import ListingAdoption, PromptTokenListing, Purchase
 
-_ADOPTION_FIRST = (
-    f"WITH a AS (INSERT INTO {ListingAdoption._meta.db_table} "
-    "(listing_id, assistant_id, kind, created_at) VALUES (%s, %s, %s, %s) RETURNING id) "
-    f"UPDATE {PromptTokenListing._meta.db_table} AS l SET adopter_count = l.adopter_count + 1 "
-    "FROM a WHERE l.id = %s"
-)
-
 
 def adoption_record(
-    *, listing_id: int, seller_owner_id: int, assistant: Assistant, kind: str, first: bool = False
+    *, listing_id: int, seller_owner_id: int, assistant: Assistant, kind: str
 ) -> None:
-    """Count ``assistant`` once among the listing's adopters. The seller's own assistants never
-    count. ``first`` skips the look-up when the caller knows this is the assistant's first
-    adoption (a purchase: it just got its first licence, and inject needs one)."""
+    """Count ``assistant`` once among the listing's adopters (a second adoption of any kind
+    changes nothing). The seller's own assistants never count."""
     if assistant.owner_id == seller_owner_id:
         return
-    if first and connection.vendor == "postgresql":
-        # The adoption and the count in one statement (the listing row is already locked).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _ADOPTION_FIRST, [listing_id, assistant.pk, kind, timezone.now(), listing_id]
-            )
-        return
-    if first:
-        ListingAdoption.objects.create(listing_id=listing_id, assistant=assistant, kind=kind)
-        created = True
-    else:
-        _, created = ListingAdoption.objects.get_or_create(
-            listing_id=listing_id, assistant=assistant, defaults={"kind": kind}
-        )
+    _, created = ListingAdoption.objects.get_or_create(
+        listing_id=listing_id, assistant=assistant, defaults={"kind": kind}
+    )
     if created:
         PromptTokenListing.objects.filter(pk=listing_id).update(
             adopter_count=F("adopter_count") + 1
@@ -49,23 +30,27 @@ def adoption_record(
 
 _PURCHASE_COLUMNS = [f for f in Purchase._meta.concrete_fields if not f.primary_key]
 # PostgreSQL: the purchase row, the adoption and the listing's adopter count in one statement
-# (the listing row is already locked), the purchase's id returned by the UPDATE.
-_PURCHASE_FIRST = (
+# (the listing row is already locked). The buyer may have adopted the listing before (it
+# injected the prompt under an earlier licence that was since refunded): then the adoption is
+# kept as it is and the count does not move.
+_PURCHASE_ADOPTED = (
     f"WITH p AS (INSERT INTO {Purchase._meta.db_table} "
     f"({', '.join(f.column for f in _PURCHASE_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(_PURCHASE_COLUMNS))}) RETURNING id), "
     f"a AS (INSERT INTO {ListingAdoption._meta.db_table} "
-    "(listing_id, assistant_id, kind, created_at) VALUES (%s, %s, %s, %s)) "
-    f"UPDATE {PromptTokenListing._meta.db_table} AS l SET adopter_count = l.adopter_count + 1 "
-    "WHERE l.id = %s RETURNING (SELECT id FROM p)"
+    "(listing_id, assistant_id, kind, created_at) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (listing_id, assistant_id) DO NOTHING RETURNING id), "
+    f"c AS (UPDATE {PromptTokenListing._meta.db_table} AS l "
+    "SET adopter_count = l.adopter_count + 1 FROM a WHERE l.id = %s) "
+    "SELECT id FROM p"
 )
 
 
 def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistant) -> None:
-    """Insert ``purchase`` (unsaved) and count its buyer among the listing's adopters, which a
-    purchase always is for the first time (it just got its first licence of the prompt): on
-    PostgreSQL in one statement, each value prepared by its model field as the ORM prepares it;
-    elsewhere the ORM's INSERT and ``adoption_record``."""
+    """Insert ``purchase`` (unsaved) and count its buyer among the listing's adopters
+    (``adoption_record``'s rule: once per listing): on PostgreSQL in one statement, each value
+    prepared by its model field as the ORM prepares it; elsewhere the ORM's INSERT and
+    ``adoption_record``."""
     if connection.vendor != "postgresql" or buyer.owner_id == seller_owner_id:
         purchase.save(force_insert=True)
         adoption_record(
@@ -73,7 +58,6 @@ def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistan
             seller_owner_id=seller_owner_id,
             assistant=buyer,
             kind=ListingAdoption.Kind.PURCHASE,
-            first=True,
         )
         return
     # As the ORM's INSERT: each field's pre_save, then its preparation for the database.
@@ -85,10 +69,9 @@ def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistan
         timezone.now(),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_PURCHASE_FIRST, [*values, *adoption, purchase.listing_id])
+        cursor.execute(_PURCHASE_ADOPTED, [*values, *adoption, purchase.listing_id])
         row = cursor.fetchone()
-    if row is None:  # the listing row is locked by this transaction: it cannot be gone
-        raise PromptTokenListing.DoesNotExist(f"listing {purchase.listing_id}")
+    assert row is not None  # the purchase's INSERT returns its id
     purchase.pk = row[0]
     purchase._state.adding = False
     purchase._state.db = connection.alias

@@ -111,3 +111,14 @@ def test_compiled_update_refuses_a_value_the_sql_does_not_take_as_a_parameter():
             build=lambda prompt, by: (Prompt.objects.filter(pk=prompt), {"rating_sum": F("pk")}),
             values={"prompt": 1, "by": 0.5},
         )
+
+
+@pytest.mark.django_db
+def test_compiled_update_refuses_a_float_for_a_value_compiled_as_an_int():
+    from core.compiled import _compiled_updates
+
+    _compiled_updates.clear()
+    prompt = PromptFactory()
+    assert _move(prompt.pk, 0.25, 1) == 1
+    with pytest.raises(TypeError, match="compiled as an int"):
+        _move(prompt.pk, 0.25, 1.5)  # type: ignore[arg-type]

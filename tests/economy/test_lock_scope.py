@@ -50,3 +50,13 @@ def test_a_chain_step_locks_named_rows_only(owner_client, assistant, other_assis
         r = step(owner_client, chain.pk)
     assert r.status_code == 201, r.content
     assert _bare_locks(captured) == []
+
+
+def test_the_transfer_locks_both_wallets_in_id_order_first():
+    """The fixed lock order by wallet id is what keeps A→B and B→A from deadlocking (a race
+    shows it only sometimes, so the statement is pinned): the lock CTE orders by id, and the
+    debit only runs after it."""
+    from economy.services.wallets import _TRANSFER
+
+    assert "ORDER BY id FOR NO KEY UPDATE OF economy_wallet" in _TRANSFER
+    assert "(SELECT count(*) FROM locked) > 0" in _TRANSFER.split("debit AS", 1)[1]

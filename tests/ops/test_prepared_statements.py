@@ -49,6 +49,8 @@ def test_sqlite_has_no_such_options(monkeypatch):
 def test_repeated_purchases_run_prepared_statements(client_for):
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
+    if "prepare_threshold" not in connection.settings_dict["OPTIONS"]:
+        pytest.skip("DB_PREPARE_THRESHOLD=off: nothing is prepared")
     seller = UserFactory()
     author = AssistantFactory(owner=seller)
     buyers = [AssistantFactory(owner=UserFactory()) for _ in range(7)]

@@ -214,3 +214,22 @@ def test_rating_a_prompt_you_cannot_see_is_404_before_the_body_is_judged(
         assert r.status_code == 404, (rater, kw, r.content)
         assert error_codes(r) == ["not_found"]
     assert not PromptReputationScore.objects.exists()
+
+
+def test_the_aggregate_follows_the_configured_prior_after_it_changes(
+    other_client, assistant, other_assistant, settings
+):
+    """The rating's aggregate UPDATE is compiled once per prior: a new prior is a new
+    statement, not the old constants."""
+    from economy.formulas import bayesian_trust_score
+
+    first, second = PromptFactory(author=assistant), PromptFactory(author=assistant)
+    assert rate(other_client, first, other_assistant).status_code == 201
+    settings.REPUTATION_PRIOR_WEIGHT, settings.REPUTATION_PRIOR_MEAN = 2, 0.25
+    assert rate(other_client, second, other_assistant).status_code == 201
+    second.refresh_from_db()
+    assert second.rating_count == 1
+    assert second.trust_score == pytest.approx(
+        bayesian_trust_score(second.rating_sum, 1), abs=1e-12
+    )
+    assert second.trust_score != pytest.approx((2.5 + second.rating_sum) / 6)

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from core.models import Prompt
 from tests.conftest import count_queries, error_codes
@@ -245,3 +248,15 @@ def test_step_of_an_unknown_chain_is_404_before_the_body_is_judged(owner_client)
         r = step(owner_client, 987654, **body)
         assert r.status_code == 404, (body, r.content)
         assert error_codes(r) == ["not_found"]
+
+
+def test_a_step_moves_the_chains_updated_at_and_stamps_its_reflection(owner_client, chain):
+    old = timezone.now() - timedelta(days=1)
+    SwarmTrainingChain.objects.filter(pk=chain.pk).update(updated_at=old)
+    before = timezone.now()
+    r = step(owner_client, chain.pk)
+    assert r.status_code == 201, r.content
+    chain.refresh_from_db()
+    reflection = AssistantReflectionChain.objects.get(pk=r.json()["reflection"]["id"])
+    assert chain.updated_at >= before
+    assert reflection.created_at >= before
