@@ -11,17 +11,24 @@ from core.models import Assistant
 
 from ..models import ListingAdoption, PromptTokenListing, Purchase
 
+_ADOPTION_NEW = (
+    f"INSERT INTO {ListingAdoption._meta.db_table} (listing_id, assistant_id, kind, created_at) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (listing_id, assistant_id) DO NOTHING RETURNING id"
+)
+
 
 def adoption_record(
     *, listing_id: int, seller_owner_id: int, assistant: Assistant, kind: str
 ) -> None:
     """Count ``assistant`` once among the listing's adopters (a second adoption of any kind
-    changes nothing). The seller's own assistants never count."""
+    changes nothing). The seller's own assistants never count. One conditional INSERT
+    (PostgreSQL and SQLite ≥ 3.24), then the count only when it made a row."""
     if assistant.owner_id == seller_owner_id:
         return
-    _, created = ListingAdoption.objects.get_or_create(
-        listing_id=listing_id, assistant=assistant, defaults={"kind": kind}
-    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_ADOPTION_NEW, [listing_id, assistant.pk, kind, now])
+        created = cursor.fetchone() is not None
     if created:
         PromptTokenListing.objects.filter(pk=listing_id).update(
             adopter_count=F("adopter_count") + 1
