@@ -32,6 +32,20 @@ def _is_stand_in_type(value: Any) -> bool:
     return type(value) is int or type(value) is str
 
 
+def _ids_by_stand_in(shape: Hashable, stand_ins: dict[str, Any], params: Any) -> dict[Any, str]:
+    """Each stand-in's id name, checked to be a parameter of the compiled SQL (an id the ORM
+    wrote into the SQL text would be compiled once and reused for every caller)."""
+    by_value = {value: name for name, value in stand_ins.items()}
+    if set(by_value) - {p for p in params if _is_stand_in_type(p)}:
+        raise ValueError(f"{shape!r}: an id is not a parameter of the compiled read")
+    return by_value
+
+
+def _bound(params: list[Any], by_value: dict[Any, str], ids: Mapping[str, Any]) -> list[Any]:
+    """The compiled parameters with this call's ids in place of the stand-ins."""
+    return [ids[by_value[p]] if _is_stand_in_type(p) and p in by_value else p for p in params]
+
+
 _compiled: dict[tuple[str, Hashable], tuple[str, list[Any], dict[int, str], list[str]]] = {}
 
 # ``compiled_rows``' statements: as above, plus the compiler and its converters, so the rows
@@ -52,17 +66,15 @@ def compiled_first(
     key = (connection.alias, shape)
     entry = _compiled.get(key)
     if entry is None:
-        stand_ins = {name: _STAND_IN_BASE - i for i, name in enumerate(sorted(ids))}
+        stand_ins = _stand_ins(ids)
         qs = build(**stand_ins)
         sql, params = qs.query.get_compiler(connection.alias).as_sql()
-        by_value = {value: name for name, value in stand_ins.items()}
-        if set(by_value) - {p for p in params if type(p) is int}:
-            raise ValueError(f"{shape!r}: an id is not a parameter of the compiled read")
+        by_value = _ids_by_stand_in(shape, stand_ins, params)
         names = [*qs.query.extra_select, *qs.query.values_select, *qs.query.annotation_select]
         entry = (sql, list(params), by_value, names)
         _compiled[key] = entry
     sql, params, by_value, names = entry
-    bound = [ids[by_value[p]] if type(p) is int and p in by_value else p for p in params]
+    bound = _bound(params, by_value, ids)
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
         row = cursor.fetchone()
@@ -91,9 +103,7 @@ def compiled_rows(
             raise ValueError(f"{shape!r}: compiled_rows slices itself (limit, offset)")
         compiler = qs.query.get_compiler(connection.alias)
         sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in stand_ins.items()}
-        if set(by_value) - {p for p in params if _is_stand_in_type(p)}:
-            raise ValueError(f"{shape!r}: an id is not a parameter of the compiled read")
+        by_value = _ids_by_stand_in(shape, stand_ins, params)
         query = qs.query  # the row's names as ``values()`` names them
         names = list(query.selected or [])
         names = names or [*query.extra_select, *query.values_select, *query.annotation_select]
@@ -102,7 +112,7 @@ def compiled_rows(
         entry = (sql, list(params), by_value, names, converters)
         _compiled_rows[key] = entry
     sql, params, by_value, names, converters = entry
-    bound = [ids[by_value[p]] if _is_stand_in_type(p) and p in by_value else p for p in params]
+    bound = _bound(params, by_value, ids)
     if limit is not None:
         sql = f"{sql} LIMIT %s OFFSET %s"
         bound += [limit, offset]

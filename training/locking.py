@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 from core.compiled import compiled_rows
 from core.exceptions import NotFound
 from core.models import Assistant
+from core.rows import RowInsert, db_values, saved_as
 
 from .models import AssistantReflectionChain, ChainParticipant, SwarmTrainingChain
 
@@ -84,17 +85,16 @@ def chain_locked(chain_id: int) -> tuple[SwarmTrainingChain, list[ChainParticipa
 
 # What a step changes on its chain.
 STEP_FIELDS = ["belief_delta_tracker", "codex_tension", "current_step", "status", "updated_at"]
-_INSERTED = [f for f in AssistantReflectionChain._meta.concrete_fields if not f.primary_key]
+_REFLECTION = RowInsert(AssistantReflectionChain)
 _UPDATED = [f for f in SwarmTrainingChain._meta.concrete_fields if f.name in STEP_FIELDS]
+_SETS = ", ".join(f'"{f.column}" = %s' for f in _UPDATED)
 # PostgreSQL: the reflection's INSERT and the chain's UPDATE in one statement (the chain row is
 # already locked), the reflection's id returned by the UPDATE.
-_COLUMNS = ", ".join(f'"{f.column}"' for f in _INSERTED)
-_VALUES = ", ".join(["%s"] * len(_INSERTED))
-_SETS = ", ".join(f'"{f.column}" = %s' for f in _UPDATED)
 _STEP_WRITE = (
-    f'WITH r AS (INSERT INTO "{AssistantReflectionChain._meta.db_table}" ({_COLUMNS}) '
-    f"VALUES ({_VALUES}) RETURNING id) "
-    f'UPDATE "{SwarmTrainingChain._meta.db_table}" SET {_SETS} '
+    f'WITH r AS (INSERT INTO "{_REFLECTION.table}" ({_REFLECTION.columns}) '
+    f"VALUES ({_REFLECTION.placeholders}) RETURNING id) "
+    f'UPDATE "{SwarmTrainingChain._meta.db_table}" '
+    f"SET {_SETS} "
     "WHERE id = %s RETURNING (SELECT id FROM r)"
 )
 
@@ -107,15 +107,10 @@ def step_write(*, chain: SwarmTrainingChain, reflection: AssistantReflectionChai
         reflection.save(force_insert=True)
         chain.save(update_fields=STEP_FIELDS)
         return
-    # As the ORM's INSERT and UPDATE: each field's pre_save (``auto_now_add`` / ``auto_now`` set
-    # the timestamps), then its preparation for the database.
-    params = [f.get_db_prep_save(f.pre_save(reflection, True), connection) for f in _INSERTED]
-    params += [f.get_db_prep_save(f.pre_save(chain, False), connection) for f in _UPDATED]
+    params = [*_REFLECTION.values(reflection), *db_values(chain, _UPDATED, adding=False)]
     with connection.cursor() as cursor:
         cursor.execute(_STEP_WRITE, [*params, chain.pk])
         row = cursor.fetchone()
     if row is None:  # the chain row is locked by this transaction: it cannot be gone
         raise SwarmTrainingChain.DoesNotExist(f"chain {chain.pk}")
-    reflection.pk = row[0]
-    reflection._state.adding = False
-    reflection._state.db = connection.alias
+    saved_as(reflection, row[0])

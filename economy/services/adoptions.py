@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.models import Assistant
+from core.rows import RowInsert, saved_as
 
 from ..models import ListingAdoption, PromptTokenListing, Purchase
 
@@ -35,15 +36,14 @@ def adoption_record(
         )
 
 
-_PURCHASE_COLUMNS = [f for f in Purchase._meta.concrete_fields if not f.primary_key]
+_PURCHASE = RowInsert(Purchase)
 # PostgreSQL: the purchase row, the adoption and the listing's adopter count in one statement
 # (the listing row is already locked). The buyer may have adopted the listing before (it
 # injected the prompt under an earlier licence that was since refunded): then the adoption is
 # kept as it is and the count does not move.
 _PURCHASE_ADOPTED = (
-    f"WITH p AS (INSERT INTO {Purchase._meta.db_table} "
-    f"({', '.join(f.column for f in _PURCHASE_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_PURCHASE_COLUMNS))}) RETURNING id), "
+    f"WITH p AS (INSERT INTO {_PURCHASE.table} ({_PURCHASE.columns}) "
+    f"VALUES ({_PURCHASE.placeholders}) RETURNING id), "
     f"a AS (INSERT INTO {ListingAdoption._meta.db_table} "
     "(listing_id, assistant_id, kind, created_at) VALUES (%s, %s, %s, %s) "
     "ON CONFLICT (listing_id, assistant_id) DO NOTHING RETURNING id), "
@@ -67,8 +67,6 @@ def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistan
             kind=ListingAdoption.Kind.PURCHASE,
         )
         return
-    # As the ORM's INSERT: each field's pre_save, then its preparation for the database.
-    values = [f.get_db_prep_save(f.pre_save(purchase, True), connection) for f in _PURCHASE_COLUMNS]
     adoption: list[Any] = [
         purchase.listing_id,
         buyer.pk,
@@ -76,9 +74,9 @@ def purchase_record(*, purchase: Purchase, seller_owner_id: int, buyer: Assistan
         timezone.now(),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_PURCHASE_ADOPTED, [*values, *adoption, purchase.listing_id])
+        cursor.execute(
+            _PURCHASE_ADOPTED, [*_PURCHASE.values(purchase), *adoption, purchase.listing_id]
+        )
         row = cursor.fetchone()
     assert row is not None  # the purchase's INSERT returns its id
-    purchase.pk = row[0]
-    purchase._state.adding = False
-    purchase._state.db = connection.alias
+    saved_as(purchase, row[0])

@@ -12,6 +12,7 @@ from core.compiled import compiled_first, compiled_update, viewer_from, viewer_s
 from core.events import event_emit
 from core.exceptions import NotFound, NotLicensed
 from core.models import Assistant, Prompt, PromptLicence
+from core.rows import RowInsert, saved_as
 
 from ..exceptions import (
     CannotRateOwn,
@@ -38,16 +39,14 @@ def _previous_delete(*, prompt_id: int, rater_id: int) -> float | None:
     return None if row is None else float(row[0])
 
 
-_RATING_COLUMNS = [f for f in PromptReputationScore._meta.concrete_fields if not f.primary_key]
-_RATINGS = PromptReputationScore._meta.db_table
+_RATING = RowInsert(PromptReputationScore)
 # PostgreSQL: the rater's previous entry deleted and the new one inserted in one statement; the
 # INSERT's one-time filter reads the DELETE, so the old row is gone before the new one takes
 # the (prompt, rater) unique index.
 _REPLACE = (
-    f"WITH prev AS (DELETE FROM {_RATINGS} WHERE prompt_id = %s AND rater_id = %s "
+    f"WITH prev AS (DELETE FROM {_RATING.table} WHERE prompt_id = %s AND rater_id = %s "
     "RETURNING trust_score), "
-    f"ins AS (INSERT INTO {_RATINGS} ({', '.join(f.column for f in _RATING_COLUMNS)}) "
-    f"SELECT {', '.join(['%s'] * len(_RATING_COLUMNS))} "
+    f"ins AS (INSERT INTO {_RATING.table} ({_RATING.columns}) SELECT {_RATING.placeholders} "
     "WHERE (SELECT count(*) FROM prev) >= 0 RETURNING id) "
     "SELECT (SELECT trust_score FROM prev), (SELECT id FROM ins)"
 )
@@ -62,14 +61,10 @@ def _rating_replace(entry: PromptReputationScore) -> float | None:
         previous = _previous_delete(prompt_id=entry.prompt_id, rater_id=entry.rater_id)
         entry.save(force_insert=True)
         return previous
-    # As the ORM's INSERT: each field's pre_save (``auto_now_add`` sets created_at), then its
-    # preparation for the database.
-    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in _RATING_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(_REPLACE, [entry.prompt_id, entry.rater_id, *values])
-        previous, entry.pk = cursor.fetchone()
-    entry._state.adding = False
-    entry._state.db = connection.alias
+        cursor.execute(_REPLACE, [entry.prompt_id, entry.rater_id, *_RATING.values(entry)])
+        previous, entry_id = cursor.fetchone()
+    saved_as(entry, entry_id)
     return None if previous is None else float(previous)
 
 

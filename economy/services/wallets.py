@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.models import Assistant
+from core.rows import saved_as
 from core.services import assistant_create
 
 from ..exceptions import (
@@ -170,7 +171,6 @@ def _transfer_statement(
     if entry_id is None:  # a credit cannot fail otherwise: the payee's wallet is gone
         raise Wallet.DoesNotExist(f"wallet {payee_id}")
     entry = LedgerEntry(
-        pk=entry_id,
         kind=kind,
         payer_id=payer_id,
         payee_id=payee_id,
@@ -178,8 +178,7 @@ def _transfer_statement(
         reference=reference,
         created_at=created_at,
     )
-    entry._state.adding = False
-    entry._state.db = connection.alias
+    saved_as(entry, entry_id)
     return Transfer(
         entry=entry, payer_balance_cents=payer_balance, payee_balance_cents=payee_balance
     )
