@@ -105,8 +105,8 @@ class FailOpenRedisCache(RedisCache):
         self, key, timeout: int, read: Sequence[str], version=None
     ) -> tuple[int, dict[str, Any] | None]:
         """A window counter in ONE round trip: created at 0 for ``timeout`` seconds unless it
-        exists, then incremented (SET NX EX + INCR in a MULTI, atomic on the server), reading
-        ``read`` (MGET) in the same MULTI: the counter and the values found. Redis down: a
+        exists, then incremented (SET NX EX + INCR in one script, atomic on the server), reading
+        ``read`` (MGET) in the same script: the counter and the values found. Redis down: a
         fresh counter and None (not read)."""
         return self._call("incr", (1, None), self._incr_window, key, timeout, read, version)
 
@@ -155,14 +155,29 @@ class FailOpenRedisCache(RedisCache):
         return self._call("clear", False, super().clear)
 
 
+# The window counter in one command: created at 0 for ARGV[1] seconds unless it exists, then
+# incremented, and KEYS[2:] read, all atomic on the server (a script runs alone).
+_WINDOW_SCRIPT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local count = redis.call('INCR', KEYS[1])
+if #KEYS > 1 then
+  return {count, redis.call('MGET', unpack(KEYS, 2))}
+end
+return {count, {}}
+"""
+
+
 def _window_pipeline(client, key: str, timeout: int, read: list[str]) -> tuple[int, list]:
-    pipe = client.pipeline(transaction=True)
-    pipe.set(key, 0, ex=int(timeout), nx=True)
-    pipe.incr(key)
-    if read:
-        pipe.mget(read)
-    results = pipe.execute()
-    return int(results[1]), (results[2] if read else [])
+    """One EVALSHA (the script is loaded on the first call and again after a Redis restart):
+    the counter and the values of ``read`` (None where missing)."""
+    script = _SCRIPTS.get(id(client))
+    if script is None:
+        script = _SCRIPTS[id(client)] = client.register_script(_WINDOW_SCRIPT)
+    count, values = script(keys=[key, *read], args=[int(timeout)], client=client)
+    return int(count), values
+
+
+_SCRIPTS: dict[int, Any] = {}
 
 
 def _forget(key: str) -> None:

@@ -3,14 +3,14 @@
 DRF's throttles read a request history from the cache and write it back: concurrent requests
 all read the same history and all pass (600 reads from 16 threads passed a 300/min limit 582
 times). Here each (scope, client, window) has one counter, created at 0 and
-bumped (``api.cache.window_counter_incr``): on Redis that is SET NX EX + INCR in one MULTI, one
+bumped (``api.cache.window_counter_incr``): on Redis that is SET NX EX + INCR in one Lua script, one
 round trip, atomic on the server; on the local-memory cache ``add`` + ``incr`` under its lock. A request is allowed while the counter is
 at most the limit, so exactly ``limit`` requests pass per window, however many arrive at once.
 
 Fixed windows (aligned to the epoch; docs/decisions.md): a client may burst up to twice the
 rate across a window boundary, in exchange for one counter and one cache round trip per request.
 A view that reads cached values right after the throttle names them on the request
-(``api.cache.READ_AHEAD_KEYS``): the counter's MULTI reads them too, still one round trip.
+(``api.cache.READ_AHEAD_KEYS``): the counter's script reads them too, still one round trip.
 ``Retry-After`` is the time left in the window. When the cache is down the counters fail open
 (api/cache.py): requests are let through, logged and counted.
 """

@@ -1,6 +1,7 @@
 """A hot read costs as few Redis round trips as its rules allow: the anonymous throttle's
-counter is one (SET NX EX + INCR in a MULTI), and the market list's two cached counts (its own
-and the assistants') are read in that same MULTI. Against a private redis-server."""
+counter is one command (SET NX EX + INCR in a Lua script), and the market list's two cached
+counts (its own and the assistants') are read by that same script. Against a private
+redis-server."""
 
 import pytest
 import redis.client
@@ -46,7 +47,7 @@ def test_market_list_costs_one_round_trip(redis_cache, throttle_rates, round_tri
     assert anon.get(URL).json()["count"] == 3  # counts computed and cached
     round_trips.clear()
     body = anon.get(URL).json()
-    assert round_trips == [("SET", "INCRBY", "MGET")], round_trips
+    assert round_trips == [("EVALSHA",)], round_trips
     assert body["count"] == 3
 
 
@@ -98,7 +99,7 @@ def test_market_list_for_a_user_costs_one_round_trip(
     client.get(URL)
     round_trips.clear()
     assert client.get(URL).json()["count"] == 3
-    assert round_trips == [("SET", "INCRBY", "MGET")], round_trips
+    assert round_trips == [("EVALSHA",)], round_trips
 
 
 def test_a_read_ahead_of_other_keys_is_not_used(redis_cache):
@@ -110,3 +111,20 @@ def test_a_read_ahead_of_other_keys_is_not_used(redis_cache):
     holder = Holder()
     with prefetched(cache, ["k"], read_by=holder):
         assert cache.get("k") == 1  # read again: the read ahead was for other keys
+
+
+def test_window_counter_survives_a_flushed_script_cache(redis_cache, throttle_rates, round_trips):
+    """Redis forgets its scripts on a restart: the counter loads it again and still counts,
+    with the window's expiry set."""
+    throttle_rates(anon="2/min")
+    anon = APIClient()
+    assert anon.get(URL).status_code == 200
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    client.script_flush()
+    round_trips.clear()
+    assert anon.get(URL).status_code == 200
+    assert round_trips == [("EVALSHA",), ("SCRIPT LOAD",), ("EVALSHA",)]  # NOSCRIPT, loaded
+    assert anon.get(URL).status_code == 429  # the third request of the window
+    keys = [k for k in client.keys("*") if b"throttle" in k]
+    assert keys
+    assert all(0 < client.ttl(k) <= 65 for k in keys)
