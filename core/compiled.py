@@ -6,12 +6,15 @@ The ORM stays the one author of the SQL (the access rules are its ``Q``s, compil
 only the per-request cost of building and compiling the same statement again goes away.
 """
 
+import re
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+import orjson
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import JSONField, QuerySet
+from django.db.models.expressions import Col
 from django.db.models.sql import UpdateQuery
 
 # Stand-in ids: negative, far below any id, so they cannot collide with a real parameter.
@@ -108,7 +111,10 @@ def compiled_rows(
         names = list(query.selected or [])
         names = names or [*query.extra_select, *query.values_select, *query.annotation_select]
         columns = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = list(compiler.get_converters(columns).items())
+        converters = [
+            (pos, ([_json_column(f, expression) for f in functions], expression))
+            for pos, (functions, expression) in compiler.get_converters(columns).items()
+        ]
         entry = (sql, list(params), by_value, names, converters)
         _compiled_rows[key] = entry
     sql, params, by_value, names, converters = entry
@@ -129,6 +135,38 @@ def compiled_rows(
             row[pos] = value
         result.append(dict(zip(names, row, strict=True)))
     return result
+
+
+# A run of 19 digits or more: a number orjson may read differently (it turns an integer
+# beyond 64 bits into a float), so such a text is decoded by the json module.
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+def _json_column(function: Any, expression: Any) -> Any:
+    """A JSON column's converter: ``JSONField.from_db_value`` decodes the text with the json
+    module; a plain column of a field with no custom decoder is decoded by orjson instead (the
+    same values, a few times faster). A text with a long digit run, or one orjson refuses, goes
+    to ``from_db_value``. Every other converter is kept as it is."""
+    field = getattr(function, "__self__", None)
+    if (
+        not isinstance(field, JSONField)
+        or getattr(function, "__func__", None) is not JSONField.from_db_value
+        or field.decoder is not None
+        or type(expression) is not Col
+    ):
+        return function
+
+    def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        if _LONG_DIGITS.search(value) is None:
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+        return function(value, expression, connection)
+
+    return from_db_value
 
 
 _compiled_updates: dict[tuple[str, Hashable], tuple[str, list[Any], dict[Any, str]]] = {}

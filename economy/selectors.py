@@ -6,7 +6,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     CharField,
+    F,
     FloatField,
     OuterRef,
     Prefetch,
@@ -15,6 +17,7 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
@@ -95,6 +98,14 @@ def listings_visible_to(user: User | AnonymousUser) -> QuerySet[PromptTokenListi
         PromptTokenListing.objects.select_related("prompt__author")
         .filter(prompt_visible_q(user, prefix="prompt__"))
         .annotate(prompt_body_visible=as_boolean(body_visible_q(user, prefix="prompt__")))
+    )
+
+
+def with_visible_body(listings: QuerySet[PromptTokenListing]) -> QuerySet[PromptTokenListing]:
+    """``listings_visible_to`` for ``values()`` pages: ``prompt_visible_body`` is the body where
+    ``prompt_body_visible`` holds and NULL elsewhere, so no body the page would hide is read."""
+    return listings.annotate(
+        prompt_visible_body=Case(When(prompt_body_visible=True, then=F("prompt__body")))
     )
 
 

@@ -1,11 +1,16 @@
 """``compiled_first``: compiled once per shape, run with each call's ids."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import User
 from django.db.models import Value
+from django.db.models.expressions import Col
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.access import prompt_visible_q
-from core.compiled import _compiled, compiled_first
+from core.compiled import _compiled, _json_column, compiled_first, compiled_rows
 from core.models import Prompt
 from tests.factories import AssistantFactory, PromptFactory, UserFactory
 
@@ -122,3 +127,49 @@ def test_compiled_update_refuses_a_float_for_a_value_compiled_as_an_int():
     assert _move(prompt.pk, 0.25, 1) == 1
     with pytest.raises(TypeError, match="compiled as an int"):
         _move(prompt.pk, 0.25, 1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_compiled_rows_decode_json_as_the_orm_does():
+    """JSON columns are decoded by orjson, and what orjson would read otherwise (an integer past
+    64 bits, which it turns into a float) by the field's own ``from_db_value``: the rows equal
+    the ORM's ``values()``, types included."""
+    values = [
+        ["myth", "ünïcode ✓"],
+        [2**70 + 1, -(2**64) - 1, -9999999999999999999, 2**63 - 1],
+        {"nested": [1.5, None, True, 1e300, -0.0, 0.1]},
+        [],
+    ]
+    prompts = []
+    for tags in values:
+        prompt = PromptFactory()
+        Prompt.objects.filter(pk=prompt.pk).update(tags=tags)  # past the field's validation
+        prompts.append(prompt.pk)
+    rows = compiled_rows(
+        shape="test:json",
+        build=lambda: Prompt.objects.filter(pk__in=prompts).order_by("pk").values("pk", "tags"),
+        ids={},
+    )
+    assert rows == list(Prompt.objects.filter(pk__in=prompts).order_by("pk").values("pk", "tags"))
+    assert [row["tags"] for row in rows] == values
+    assert repr([row["tags"] for row in rows]) == repr(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_the_json_converter_reads_what_the_json_module_reads(value):
+    field = Prompt._meta.get_field("tags")
+    converter = _json_column(field.from_db_value, Col("core_prompt", field))
+    assert converter is not field.from_db_value  # the fast converter is the one in use
+    text = json.dumps(value)
+    assert repr(converter(text, None, None)) == repr(json.loads(text))

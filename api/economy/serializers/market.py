@@ -92,7 +92,7 @@ class ListingSerializer(serializers.ModelSerializer):
 
 
 # The columns ``listing_row_representation`` reads (``values()`` names): the listing, the few
-# prompt columns the page shows and the ``prompt_body_visible`` annotation.
+# prompt columns the page shows and the body where it is visible (``with_visible_body``).
 LISTING_ROW_VALUES = (
     "id",
     "prompt_id",
@@ -101,8 +101,7 @@ LISTING_ROW_VALUES = (
     "prompt__tags",
     "prompt__trust_score",
     "prompt__rating_count",
-    "prompt__body",
-    "prompt_body_visible",
+    "prompt_visible_body",
     "token_cost_cents",
     "symbolic_tag_weight",
     "codex_usage_score",
@@ -132,7 +131,7 @@ def listing_row_representation(
             "tags": list(row["prompt__tags"]),
             "trust_score": row["prompt__trust_score"],
             "rating_count": row["prompt__rating_count"],
-            "body": row["prompt__body"] if row["prompt_body_visible"] else None,
+            "body": row["prompt_visible_body"],
         },
         "seller": author,
         "token_cost": format_cents(row["token_cost_cents"]),

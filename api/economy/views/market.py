@@ -106,12 +106,14 @@ class MarketPromptViewSet(
         return self._queryset_for(self.request.user)
 
     def _queryset_for(self, user):
-        qs = selectors.listings_visible_to(user).alias(
+        qs = selectors.listings_visible_to(user)
+        if self.action == "list":
+            qs = selectors.with_visible_body(qs)
+            if "is_active" not in self.request.query_params:
+                qs = qs.filter(is_active=True)
+        return qs.alias(
             cost=F("token_cost_cents"), trust=F("prompt__trust_score"), adoption=F("adopter_count")
         )
-        if self.action == "list" and "is_active" not in self.request.query_params:
-            qs = qs.filter(is_active=True)
-        return qs
 
     @cached_property
     def _count_keys(self) -> list[str]:
