@@ -91,9 +91,11 @@ def compiled_rows(
     ids: Mapping[str, int | str],
     limit: int | None = None,
     offset: int = 0,
-) -> list[dict[str, Any]]:
+    flat: bool = False,
+) -> list[Any]:
     """The rows of ``build(**stand_ins)`` (an unsliced ``values()`` queryset) with ``ids`` in
-    place of the stand-ins, as ``values()`` dicts with the fields' converters applied; at most
+    place of the stand-ins, as ``values()`` dicts with the fields' converters applied (with
+    ``flat``, as ``values_list()`` sequences in the same column order instead); at most
     ``limit`` of them from ``offset`` on (bound as parameters, so one statement serves every
     page). ``shape`` and ``build`` as for ``compiled_first``; an id may also be a str (e.g. a
     token's key), its stand-in then a text no real parameter holds."""
@@ -125,15 +127,15 @@ def compiled_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
         rows = cursor.fetchall()
-    result = []
+    result: list[Any] = []
     for raw in rows:
-        row = list(raw)
+        row = list(raw) if converters else raw
         for pos, (functions, expression) in converters:  # as the compiler applies them
             value = row[pos]
             for function in functions:
                 value = function(value, expression, connection)
             row[pos] = value
-        result.append(dict(zip(names, row, strict=True)))
+        result.append(row if flat else dict(zip(names, row, strict=True)))
     return result
 
 
@@ -221,7 +223,8 @@ def compiled_update(
 
 class CompiledRows:
     """A ``compiled_rows`` read as a paginator's object list: a slice runs the statement with
-    that LIMIT/OFFSET; ``count`` is the caller's (the ORM's COUNT, run only when asked)."""
+    that LIMIT/OFFSET; ``count`` is the caller's (the ORM's COUNT, run only when asked);
+    ``flat`` rows as ``values_list()`` gives them."""
 
     ordered = True  # the statement's ORDER BY is the built queryset's
 
@@ -232,8 +235,10 @@ class CompiledRows:
         build: Callable[..., QuerySet],
         ids: dict[str, int],
         count: Callable[[], int],
+        flat: bool = False,
     ):
         self.shape, self.build, self.ids, self._count = shape, build, ids, count
+        self.flat = flat
 
     def count(self) -> int:
         return self._count()
@@ -244,7 +249,12 @@ class CompiledRows:
         start = page.start or 0
         limit = None if page.stop is None else max(page.stop - start, 0)
         return compiled_rows(
-            shape=self.shape, build=self.build, ids=self.ids, limit=limit, offset=start
+            shape=self.shape,
+            build=self.build,
+            ids=self.ids,
+            limit=limit,
+            offset=start,
+            flat=self.flat,
         )
 
 

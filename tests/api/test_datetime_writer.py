@@ -5,6 +5,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
@@ -36,3 +38,16 @@ def test_same_as_the_field_with_another_format(monkeypatch):
     write = datetime_writer()
     assert write(VALUES[0]) == "2026-11-21 21:28"
     assert [write(v) for v in VALUES] == [_field_writes(v) for v in VALUES]
+
+
+@settings(max_examples=500)
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.sampled_from([dt.UTC, ZoneInfo("UTC"), ZoneInfo("Europe/London")]),
+    )
+)
+def test_every_utc_instant_is_written_as_the_field_writes_it(value):
+    with timezone.override("UTC"):
+        assert datetime_writer()(value) == _field_writes(value)

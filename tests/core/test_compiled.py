@@ -150,9 +150,9 @@ def test_compiled_rows_decode_json_as_the_orm_does():
         build=lambda: Prompt.objects.filter(pk__in=prompts).order_by("pk").values("pk", "tags"),
         ids={},
     )
-    assert rows == list(Prompt.objects.filter(pk__in=prompts).order_by("pk").values("pk", "tags"))
-    assert [row["tags"] for row in rows] == values
-    assert repr([row["tags"] for row in rows]) == repr(values)
+    orm = list(Prompt.objects.filter(pk__in=prompts).order_by("pk").values("pk", "tags"))
+    assert repr(rows) == repr(orm)  # types included: an int stays an int
+    assert [row["tags"] for row in rows][:2] == values[:2]  # (PostgreSQL rewrites 1e300, -0.0)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,6 +1,6 @@
 """Listings and what an assistant does with one: buy, fork, inject."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -91,8 +91,9 @@ class ListingSerializer(serializers.ModelSerializer):
         )
 
 
-# The columns ``listing_row_representation`` reads (``values()`` names): the listing, the few
-# prompt columns the page shows and the body where it is visible (``with_visible_body``).
+# The columns ``listing_row_representation`` reads, in its order (``values_list()`` names): the
+# listing, the few prompt columns the page shows and the body where it is visible
+# (``with_visible_body``).
 LISTING_ROW_VALUES = (
     "id",
     "prompt_id",
@@ -113,36 +114,50 @@ LISTING_ROW_VALUES = (
 
 
 def listing_row_representation(
-    row: dict, assistants: int, write_datetime: Callable[[Any], Any]
+    row: Sequence[Any], assistants: int, write_datetime: Callable[[Any], Any]
 ) -> dict:
-    """What ``ListingSerializer`` writes for a listing, from a ``values(*LISTING_ROW_VALUES)``
+    """What ``ListingSerializer`` writes for a listing, from a ``values_list(*LISTING_ROW_VALUES)``
     row: the same keys in the same order, each value converted as that field converts it (the
     list's hot path; tests/api/economy/test_market_fast_list.py holds both to the same JSON).
     ``write_datetime``: the page's ``datetime_writer()``."""
-    author = row["prompt__author_id"]
-    symbolic, codex = row["symbolic_tag_weight"], row["codex_usage_score"]
-    delisted = row["delisted_at"]
+    (
+        pk,
+        prompt_id,
+        title,
+        author,
+        tags,
+        trust_score,
+        rating_count,
+        body,
+        cost_cents,
+        symbolic,
+        codex,
+        adopters,
+        is_active,
+        listed_at,
+        delisted,
+    ) = row
     return {
-        "id": row["id"],
+        "id": pk,
         "prompt": {
-            "id": row["prompt_id"],
-            "title": row["prompt__title"],
+            "id": prompt_id,
+            "title": title,
             "author": author,
-            "tags": list(row["prompt__tags"]),
-            "trust_score": row["prompt__trust_score"],
-            "rating_count": row["prompt__rating_count"],
-            "body": row["prompt_visible_body"],
+            "tags": list(tags),
+            "trust_score": trust_score,
+            "rating_count": rating_count,
+            "body": body,
         },
         "seller": author,
-        "token_cost": format_cents(row["token_cost_cents"]),
+        "token_cost": format_cents(cost_cents),
         "symbolic_tag_weight": None if symbolic is None else float(symbolic),
         "codex_usage_score": None if codex is None else float(codex),
         "swarm_adoption_score": adopters_over_all_assistants(
-            adopters=row["adopter_count"], assistants=assistants
+            adopters=adopters, assistants=assistants
         ),
-        "adopter_count": row["adopter_count"],
-        "is_active": bool(row["is_active"]),
-        "listed_at": write_datetime(row["listed_at"]),
+        "adopter_count": adopters,
+        "is_active": bool(is_active),
+        "listed_at": write_datetime(listed_at),
         "delisted_at": None if delisted is None else write_datetime(delisted),
     }
 

@@ -127,12 +127,12 @@ class MarketPromptViewSet(
         super().check_throttles(request)
 
     def list(self, request, *args, **kwargs):
-        # The hot read: the page's rows as plain values, each written as ListingSerializer
+        # The hot read: the page's rows as plain values (``values_list``), each written as ListingSerializer
         # writes a listing (listing_row_representation), with no model instance or serializer
         # per row. ListingSerializer stays the schema's and every other action's.
         queryset: Any = self._compiled_list(request) or self.filter_queryset(
             self.get_queryset()
-        ).values(*LISTING_ROW_VALUES)
+        ).values_list(*LISTING_ROW_VALUES)
         # Both cached counts in one cache round trip: the throttle counter's when it read them
         # (``check_throttles``), else their own.
         with prefetched(cache, self._count_keys, read_by=request):
@@ -169,6 +169,7 @@ class MarketPromptViewSet(
             build=build,
             ids=ids,
             count=lambda: self.filter_queryset(self.get_queryset()).count(),
+            flat=True,
         )
 
     def get_serializer_class(self):
