@@ -5,9 +5,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
 
