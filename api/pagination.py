@@ -3,7 +3,7 @@ from functools import cached_property, partial
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from rest_framework import exceptions, pagination
 
 MAX_PAGE_SIZE = 100
@@ -63,9 +63,20 @@ class CachedCountPaginator(Paginator):
         # since, so the slice is always a full page (orphans are not used).
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(  # type: ignore[attr-defined]
-            self.object_list[bottom : bottom + self.per_page], number, self
-        )
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+    def _get_page(self, *args, **kwargs):
+        return ListPage(*args, **kwargs)
+
+
+class ListPage(Page):
+    """Django's page, iterated as the list it holds (``Page`` is a ``Sequence``: its iteration
+    calls ``__getitem__``, with its checks, once per row)."""
+
+    def __iter__(self):
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return iter(self.object_list)
 
 
 NOT_FILTERS = {"page", "page_size", "ordering", "cursor", "format"}

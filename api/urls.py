@@ -1,12 +1,15 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+# Django tries these in order, each include's patterns in turn: the hot routes (market, buy,
+# rate, reputation, step) come first. No two includes match the same path
+# (tests/api/test_url_order.py), so the order changes only how soon a route is found.
 v1 = [
+    path("", include("api.economy.urls")),
+    path("", include("api.training.urls")),
     path("auth/", include("api.auth.urls")),
     path("", include("api.core.urls")),
-    path("", include("api.economy.urls")),
     path("", include("api.mentorship.urls")),
-    path("", include("api.training.urls")),
     path("", include("api.events.urls")),
     path("", include("api.webhooks.urls")),
 ]
