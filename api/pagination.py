@@ -1,10 +1,11 @@
 import hashlib
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from rest_framework import exceptions, pagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 100
 
@@ -93,10 +94,35 @@ def list_count_key(request) -> str:
     return "list-count:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+@lru_cache(maxsize=4096)
+def page_link(url: str, param: str, number: int) -> str:
+    """DRF's link to page ``number`` of the list at ``url`` (the first page has no ``param``),
+    remembered: a hot list is asked for with the same few queries, so its links are parsed
+    and encoded once per process, not on every request."""
+    if number == 1:
+        return remove_query_param(url, param)
+    return replace_query_param(url, param, number)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def get_next_link(self):
+        page, request = self.page, self.request
+        if page is None or request is None or not page.has_next():
+            return None
+        return page_link(
+            request.build_absolute_uri(), self.page_query_param, page.next_page_number()
+        )
+
+    def get_previous_link(self):
+        page, request = self.page, self.request
+        if page is None or request is None or not page.has_previous():
+            return None
+        number = page.previous_page_number()
+        return page_link(request.build_absolute_uri(), self.page_query_param, number)
 
     def get_page_size(self, request) -> int:
         return page_size_from(request, self.page_size)
