@@ -111,8 +111,11 @@ class FailOpenRedisCache(RedisCache):
         return self._call("incr", (1, None), self._incr_window, key, timeout, read, version)
 
     def _incr_window(self, key, timeout: int, read: Sequence[str], version):
-        key = self.make_and_validate_key(key, version=version)
-        key_map = {self.make_and_validate_key(k, version=version): k for k in read}
+        # ``make_key``, not ``make_and_validate_key``: the validation only warns about keys
+        # memcached would refuse (a Python loop over every character of every key, on every
+        # request); Redis takes any key, and these are the throttle's and the list's own.
+        key = self.make_key(key, version=version)
+        key_map = {self.make_key(k, version=version): k for k in read}
         client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
         try:
             count, values = _window_pipeline(client, key, timeout, list(key_map))

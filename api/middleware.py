@@ -1,10 +1,14 @@
 """Per-request plumbing outside any view: the request id, the request log line and the HTTP
-metrics. First in MIDDLEWARE, so it sees every response (errors, 404s, throttles included)."""
+metrics (first in MIDDLEWARE, so it sees every response: errors, 404s, throttles included);
+the admin's messages, made only when used."""
 
 import logging
 import time
 
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS, route_template
 from .request_id import HEADER, request_id_from, reset_request_id, set_request_id
@@ -52,3 +56,19 @@ class ObservabilityMiddleware:
             return response
         finally:
             reset_request_id(token)
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's message middleware (for the admin), its storage made on first use. Django's
+    builds the storage, a cookie signer included, on every request; an API request never adds
+    or reads a message. A storage nobody touched has nothing to save, as in Django's
+    ``update`` (it stores only messages used or added)."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:  # type: ignore[attr-defined]
+            return response
+        return super().process_response(request, response)
