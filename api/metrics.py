@@ -12,6 +12,7 @@ and not served at all (404) when METRICS_TOKEN is unset.
 
 import os
 import re
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Count
@@ -53,6 +54,7 @@ JOB_FAILURES = Counter(
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 
+@lru_cache(maxsize=1024)  # one entry per route: worked out once, not per request
 def route_template(route: str | None) -> str:
     """``api/v1/prompts/(?P<pk>[0-9]{1,18})/$`` -> ``/api/v1/prompts/{pk}/``: one label value
     per route, never per URL (bounded cardinality); unmatched URLs share one value."""

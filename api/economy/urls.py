@@ -11,6 +11,10 @@ from .views.vaults import VaultViewSet
 from .views.wallets import AssistantWalletViewSet, WalletLedgerViewSet
 
 router = SimpleRouter()
+# The market first: Django tries the patterns in order, and the market list and buy are the
+# hottest routes. No two of these patterns match one path, so the order only decides how soon.
+router.register("market/prompts", MarketPromptViewSet, basename="market-prompts")
+router.register("market/purchases", PurchaseViewSet, basename="market-purchases")
 # Detail actions only on core's resources: no list/retrieve here, so core's routes stay whole.
 router.register("assistants", AssistantWalletViewSet, basename="assistants")
 router.register("prompts", PromptReputationViewSet, basename="prompts")
@@ -32,8 +36,6 @@ router.register(
 router.register(
     rf"prompts/(?P<prompt_pk>{ID_REGEX})/ratings", PromptRatingsViewSet, basename="prompts-ratings"
 )
-router.register("market/prompts", MarketPromptViewSet, basename="market-prompts")
-router.register("market/purchases", PurchaseViewSet, basename="market-purchases")
 router.register("vaults", VaultViewSet, basename="vaults")
 
 urlpatterns = router.urls
