@@ -3,6 +3,7 @@
 import binascii
 from hmac import compare_digest
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
@@ -10,7 +11,7 @@ from knox import auth
 from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 
 from core.compiled import compiled_rows
 
@@ -84,3 +85,19 @@ class TokenAuthentication(auth.TokenAuthentication):
             auth_token.delete()
             return True
         return False
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, without working out the user of a request that carries no
+    session cookie: that user is anonymous, and finding it out loads an empty session and
+    builds the lazy user on every API call. The session is still marked as read, as that
+    look-up marks it, so the answer varies on ``Cookie`` exactly as before."""
+
+    def authenticate(self, request):
+        django_request = request._request
+        if settings.SESSION_COOKIE_NAME not in django_request.COOKIES:
+            session = getattr(django_request, "session", None)
+            if session is not None:
+                session.accessed = True
+            return None
+        return super().authenticate(request)

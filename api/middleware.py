@@ -4,6 +4,7 @@ the admin's messages, made only when used."""
 
 import logging
 import time
+from functools import lru_cache
 
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
@@ -18,6 +19,18 @@ logger = logging.getLogger("api.request")
 # Probes and scrapes arrive every few seconds from every balancer and Prometheus: logged at
 # DEBUG so they do not drown the requests people make.
 QUIET_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
+
+
+# A metric's child per label values, looked up once: ``labels()`` checks and joins its
+# arguments and takes a lock on every call. Bounded: routes x methods (x statuses).
+@lru_cache(maxsize=4096)
+def _requests_counter(route: str, method: str, status: int):
+    return HTTP_REQUESTS.labels(route=route, method=method, status=status)
+
+
+@lru_cache(maxsize=1024)
+def _latency_histogram(route: str, method: str):
+    return HTTP_LATENCY.labels(route=route, method=method)
 
 
 class ObservabilityMiddleware:
@@ -35,10 +48,8 @@ class ObservabilityMiddleware:
             response[HEADER] = request_id
             match = getattr(request, "resolver_match", None)
             route = route_template(match.route if match else None)
-            HTTP_REQUESTS.labels(
-                route=route, method=request.method, status=response.status_code
-            ).inc()
-            HTTP_LATENCY.labels(route=route, method=request.method).observe(elapsed)
+            _requests_counter(route, request.method, response.status_code).inc()
+            _latency_histogram(route, request.method).observe(elapsed)
             logger.log(
                 logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
                 "%s %s %s",

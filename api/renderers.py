@@ -9,6 +9,7 @@ in the ``Accept`` header or by the browsable API fall back to DRF's renderer; ``
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -64,12 +65,18 @@ def _small_float_in(body: bytes) -> bool:
 
 def datetime_writer() -> Callable[[Any], Any]:
     """``DateTimeField().to_representation`` with the current time zone fixed once for a page
-    of rows (the field keeps the zone it is given instead of looking it up per value)."""
+    of rows (the field keeps the zone it is given instead of looking it up per value); one
+    writer per zone and format, made once."""
     zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    return _datetime_writer(zone, str(api_settings.DATETIME_FORMAT))
+
+
+@lru_cache(maxsize=64)
+def _datetime_writer(zone: Any, datetime_format: str) -> Callable[[Any], Any]:
     field_writes = DateTimeField(default_timezone=zone).to_representation
     if zone is None or (getattr(zone, "key", None) != "UTC" and zone is not dt.UTC):
         return field_writes
-    if str(api_settings.DATETIME_FORMAT).lower() != "iso-8601":
+    if datetime_format.lower() != "iso-8601":
         return field_writes
 
     def utc_iso(value: Any) -> Any:
