@@ -118,11 +118,11 @@ class FailOpenRedisCache(RedisCache):
         key_map = {self.make_key(k, version=version): k for k in read}
         client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
         try:
-            count, values = _window_pipeline(client, key, timeout, list(key_map))
+            count, values = _window_script(client, key, timeout, list(key_map))
         except ConnectionError:
             # A pooled connection Redis dropped (a restart): once more on a fresh one, so the
             # first request after Redis returns is counted too.
-            count, values = _window_pipeline(client, key, timeout, list(key_map))
+            count, values = _window_script(client, key, timeout, list(key_map))
         if not key_map:
             return count, None
         loads = self._cache._serializer.loads  # type: ignore[attr-defined]
@@ -170,7 +170,7 @@ return {count, {}}
 """
 
 
-def _window_pipeline(client, key: str, timeout: int, read: list[str]) -> tuple[int, list]:
+def _window_script(client, key: str, timeout: int, read: list[str]) -> tuple[int, list]:
     """One EVALSHA (the script is loaded on the first call and again after a Redis restart):
     the counter and the values of ``read`` (None where missing)."""
     script = _SCRIPTS.get(id(client))

@@ -110,19 +110,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_next_link(self):
-        page, request = self.page, self.request
-        if page is None or request is None or not page.has_next():
-            return None
-        return page_link(
-            request.build_absolute_uri(), self.page_query_param, page.next_page_number()
-        )
+        page = self.page
+        return self._link(page.next_page_number() if page and page.has_next() else None)
 
     def get_previous_link(self):
-        page, request = self.page, self.request
-        if page is None or request is None or not page.has_previous():
+        page = self.page
+        return self._link(page.previous_page_number() if page and page.has_previous() else None)
+
+    def _link(self, number: int | None) -> str | None:
+        if number is None or self.request is None:
             return None
-        number = page.previous_page_number()
-        return page_link(request.build_absolute_uri(), self.page_query_param, number)
+        return page_link(self.request.build_absolute_uri(), self.page_query_param, number)
 
     def get_page_size(self, request) -> int:
         return page_size_from(request, self.page_size)

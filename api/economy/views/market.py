@@ -127,9 +127,10 @@ class MarketPromptViewSet(
         super().check_throttles(request)
 
     def list(self, request, *args, **kwargs):
-        # The hot read: the page's rows as plain values (``values_list``), each written as ListingSerializer
-        # writes a listing (listing_row_representation), with no model instance or serializer
-        # per row. ListingSerializer stays the schema's and every other action's.
+        # The hot read: the page's rows as plain values (``values_list``), each written as
+        # ListingSerializer writes a listing (listing_row_representation), with no model
+        # instance or serializer per row. ListingSerializer stays the schema's and every other
+        # action's.
         queryset: Any = self._compiled_list(request) or self.filter_queryset(
             self.get_queryset()
         ).values_list(*LISTING_ROW_VALUES)
