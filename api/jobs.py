@@ -15,12 +15,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from core.webhooks import webhook_deliveries_purge, webhook_deliveries_requeue_lost
 from economy.services import idempotency_keys_purge, idempotency_keys_release_stale
 
 from .auth.services import auth_tokens_purge_expired
+from .metrics import JOB_FAILURES
 from .models import PeriodicSlot
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,45 @@ def job_results_prune(*, now: datetime | None = None) -> int:
     return deleted
 
 
+class WorkerLost(Exception):  # the name a failed job record shows
+    """The exception recorded for a job whose worker died while running it."""
+
+
+def job_results_fail_lost(*, now: datetime | None = None) -> int:
+    """Record as failed (``api.jobs.WorkerLost``) the jobs still running
+    JOB_LOST_AFTER_SECONDS after they started: their worker was killed or its host went away,
+    and nothing else would ever finish their record (it would count as running in
+    ``mythos_jobs`` for good). Each is counted in ``mythos_job_failures_total``, and pruned with
+    the other finished records. None is run again: a job may have done part of its work before
+    its worker died, and webhook deliveries have their own sweep
+    (``webhook_deliveries_requeue_lost``). A job that was only slow and ends after all records
+    its own result over this one. At most 1,000 a run, answering how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+    with transaction.atomic():
+        lost = list(
+            DBTaskResult.objects.running()
+            .filter(started_at__lt=cutoff)
+            .select_for_update(skip_locked=True)
+            .order_by("started_at")
+            .values_list("pk", "task_path")[:1000]
+        )
+        if not lost:
+            return 0
+        DBTaskResult.objects.filter(pk__in=[pk for pk, _ in lost]).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+            traceback=(
+                f"{WorkerLost.__qualname__}: still running {settings.JOB_LOST_AFTER_SECONDS} s "
+                "after it started; its worker is gone\n"
+            ),
+        )
+    for _, task_path in lost:
+        JOB_FAILURES.labels(task=task_path).inc()
+    return len(lost)
+
+
 def periodic_slots_prune(*, now: datetime | None = None) -> int:
     """Delete slot claims older than a day (only the current slot's row guards anything)."""
     cutoff = (now or timezone.now()) - timedelta(days=1)
@@ -45,6 +86,7 @@ PURGES: list[Callable[..., int]] = [
     auth_tokens_purge_expired,
     idempotency_keys_purge,
     idempotency_keys_release_stale,
+    job_results_fail_lost,
     job_results_prune,
     periodic_slots_prune,
     webhook_deliveries_purge,

@@ -59,6 +59,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # are kept this many days.
 HOUSEKEEPING_INTERVAL_SECONDS = int(env("HOUSEKEEPING_INTERVAL_SECONDS", "300") or 300)
 JOB_RESULTS_KEEP_DAYS = int(env("JOB_RESULTS_KEEP_DAYS", "7") or 7)
+# A job still running this long after it started lost its worker (killed, host gone):
+# housekeeping records it as failed. Keep it above the longest run a job may take.
+JOB_LOST_AFTER_SECONDS = int(env("JOB_LOST_AFTER_SECONDS", "900") or 900)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

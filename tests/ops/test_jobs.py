@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from knox.models import AuthToken
 
 from api import jobs
+from api.metrics import REGISTRY
 from api.models import PeriodicSlot
 from economy.models import IdempotencyKey
 from tests.factories import UserFactory
@@ -60,6 +61,7 @@ def test_housekeeping_on_the_worker_removes_only_what_is_past_its_time(settings)
         "auth_tokens_purge_expired": 1,
         "idempotency_keys_purge": 1,
         "idempotency_keys_release_stale": 1,
+        "job_results_fail_lost": 0,
         "job_results_prune": 0,
         "periodic_slots_prune": 0,
         "webhook_deliveries_purge": 0,
@@ -79,11 +81,64 @@ def test_old_job_records_and_slots_are_pruned(settings):
         "auth_tokens_purge_expired": 0,
         "idempotency_keys_purge": 0,
         "idempotency_keys_release_stale": 0,
+        "job_results_fail_lost": 0,
         "job_results_prune": 1,
         "periodic_slots_prune": 1,
         "webhook_deliveries_purge": 0,
         "webhook_deliveries_requeue_lost": 0,
     }
+
+
+def claimed(age: timedelta, worker: str) -> DBTaskResult:
+    """A job a worker claimed ``age`` ago, as db_worker claims one, and never finished."""
+    result = test_jobs.record_run.enqueue(1)
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.claim(worker)
+    DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - age)
+    return row
+
+
+def failures(task_path: str) -> float:
+    return REGISTRY.get_sample_value("mythos_job_failures_total", {"task": task_path}) or 0.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_worker_died_is_recorded_as_failed_and_counted(settings):
+    lost_after = timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+    dead = claimed(lost_after + timedelta(minutes=1), "killed-worker")
+    slow = claimed(lost_after - timedelta(minutes=1), "busy-worker")
+    path = "tests.ops.jobs.record_run"
+    before = failures(path)
+
+    assert jobs.housekeeping.call()["job_results_fail_lost"] == 1
+
+    dead.refresh_from_db()
+    assert dead.status == "FAILED"
+    assert dead.finished_at is not None
+    assert dead.worker_ids == ["killed-worker"]
+    [error] = dead.task_result.errors
+    assert error.exception_class is jobs.WorkerLost
+    assert "its worker is gone" in error.traceback
+    assert failures(path) == before + 1
+    slow.refresh_from_db()
+    assert slow.status == "RUNNING"  # still within its time: its worker may be at it
+    # Recorded once: the next run finds nothing more, and the record is pruned in its time.
+    assert jobs.job_results_fail_lost() == 0
+    assert failures(path) == before + 1
+    later = timezone.now() + timedelta(days=settings.JOB_RESULTS_KEEP_DAYS, minutes=1)
+    assert jobs.job_results_prune(now=later) == 1
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [slow.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_job_that_ends_after_all_records_its_own_result(settings):
+    row = claimed(timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS + 60), "slow-worker")
+    assert jobs.job_results_fail_lost() == 1
+    row.refresh_from_db()
+    row.set_successful(None)  # what db_worker does when the job returns
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL"
+    assert row.task_result.errors == []
 
 
 @pytest.mark.django_db
