@@ -22,7 +22,7 @@ from core.webhooks import webhook_deliveries_purge, webhook_deliveries_requeue_l
 from economy.services import idempotency_keys_purge, idempotency_keys_release_stale
 
 from .auth.services import auth_tokens_purge_expired
-from .metrics import JOB_FAILURES
+from .metrics import JOBS_LOST
 from .models import PeriodicSlot
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ def job_results_prune(*, now: datetime | None = None) -> int:
     return deleted
 
 
-class WorkerLost(Exception):  # the name a failed job record shows
+# Its dotted path is stored in job records (``exception_class_path``) and imported when one is
+# read: keep it here, under this name.
+class WorkerLost(Exception):
     """The exception recorded for a job whose worker died while running it."""
 
 
@@ -44,24 +46,21 @@ def job_results_fail_lost(*, now: datetime | None = None) -> int:
     """Record as failed (``api.jobs.WorkerLost``) the jobs still running
     JOB_LOST_AFTER_SECONDS after they started: their worker was killed or its host went away,
     and nothing else would ever finish their record (it would count as running in
-    ``mythos_jobs`` for good). Each is counted in ``mythos_job_failures_total``, and pruned with
-    the other finished records. None is run again: a job may have done part of its work before
-    its worker died, and webhook deliveries have their own sweep
+    ``mythos_jobs`` for good). Each is counted in ``mythos_jobs_lost_total`` and pruned with the
+    other finished records. None is run again: a job may have done part of its work before its
+    worker died, and webhook deliveries have their own sweep
     (``webhook_deliveries_requeue_lost``). A job that was only slow and ends after all records
-    its own result over this one. At most 1,000 a run, answering how many."""
+    its own result over this one. Answers how many it recorded.
+
+    One UPDATE per task, each re-checking the status and the age, so a job that finishes in
+    between is left alone and the count is what the database changed, on any database."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
-    with transaction.atomic():
-        lost = list(
-            DBTaskResult.objects.running()
-            .filter(started_at__lt=cutoff)
-            .select_for_update(skip_locked=True)
-            .order_by("started_at")
-            .values_list("pk", "task_path")[:1000]
-        )
-        if not lost:
-            return 0
-        DBTaskResult.objects.filter(pk__in=[pk for pk, _ in lost]).update(
+    lost = DBTaskResult.objects.running().filter(
+        started_at__lt=now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+    )
+    total = 0
+    for task_path in lost.order_by().values_list("task_path", flat=True).distinct():
+        marked = lost.filter(task_path=task_path).update(
             status=TaskResultStatus.FAILED,
             finished_at=now,
             exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
@@ -70,9 +69,10 @@ def job_results_fail_lost(*, now: datetime | None = None) -> int:
                 "after it started; its worker is gone\n"
             ),
         )
-    for _, task_path in lost:
-        JOB_FAILURES.labels(task=task_path).inc()
-    return len(lost)
+        if marked:
+            JOBS_LOST.labels(task=task_path).inc(marked)
+            total += marked
+    return total
 
 
 def periodic_slots_prune(*, now: datetime | None = None) -> int:

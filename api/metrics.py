@@ -50,6 +50,12 @@ JOB_FAILURES = Counter(
     "Jobs that raised, by task (counted by the worker process that ran them).",
     ["task"],
 )
+JOBS_LOST = Counter(
+    "mythos_jobs_lost",
+    "Jobs still running long after they started, their worker gone, recorded as failed by "
+    "housekeeping (api.jobs.job_results_fail_lost), by task.",
+    ["task"],
+)
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 

@@ -3,6 +3,8 @@
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .environment import database_config, env, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -62,6 +64,8 @@ JOB_RESULTS_KEEP_DAYS = int(env("JOB_RESULTS_KEEP_DAYS", "7") or 7)
 # A job still running this long after it started lost its worker (killed, host gone):
 # housekeeping records it as failed. Keep it above the longest run a job may take.
 JOB_LOST_AFTER_SECONDS = int(env("JOB_LOST_AFTER_SECONDS", "900") or 900)
+if JOB_LOST_AFTER_SECONDS < 60:  # less would fail jobs at work, housekeeping's own included
+    raise ImproperlyConfigured("JOB_LOST_AFTER_SECONDS must be at least 60")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

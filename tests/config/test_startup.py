@@ -11,8 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Imported inside a running event loop, as ``uvicorn --reload`` loads the ASGI app: a module
+# that touched the database at import would fail there (SynchronousOnlyOperation).
 PROBE = (
-    "import sys; import {module}; "
+    "import asyncio, importlib, sys\n"
+    "async def load(): importlib.import_module('{module}')\n"
+    "asyncio.run(load())\n"
     "print('api.economy.views.market' in sys.modules, 'api.urls' in sys.modules)"
 )
 

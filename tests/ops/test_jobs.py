@@ -1,12 +1,17 @@
 """The job worker: housekeeping, its once-per-slot schedule, jobs after commit, and two
 workers sharing one queue without running a job twice (PostgreSQL)."""
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from knox.models import AuthToken
@@ -17,6 +22,8 @@ from api.models import PeriodicSlot
 from economy.models import IdempotencyKey
 from tests.factories import UserFactory
 from tests.ops import jobs as test_jobs
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_worker() -> None:
@@ -98,7 +105,11 @@ def claimed(age: timedelta, worker: str) -> DBTaskResult:
     return row
 
 
-def failures(task_path: str) -> float:
+def lost_count(task_path: str) -> float:
+    return REGISTRY.get_sample_value("mythos_jobs_lost_total", {"task": task_path}) or 0.0
+
+
+def failure_count(task_path: str) -> float:
     return REGISTRY.get_sample_value("mythos_job_failures_total", {"task": task_path}) or 0.0
 
 
@@ -108,7 +119,7 @@ def test_a_job_whose_worker_died_is_recorded_as_failed_and_counted(settings):
     dead = claimed(lost_after + timedelta(minutes=1), "killed-worker")
     slow = claimed(lost_after - timedelta(minutes=1), "busy-worker")
     path = "tests.ops.jobs.record_run"
-    before = failures(path)
+    lost_before, failed_before = lost_count(path), failure_count(path)
 
     assert jobs.housekeeping.call()["job_results_fail_lost"] == 1
 
@@ -119,12 +130,13 @@ def test_a_job_whose_worker_died_is_recorded_as_failed_and_counted(settings):
     [error] = dead.task_result.errors
     assert error.exception_class is jobs.WorkerLost
     assert "its worker is gone" in error.traceback
-    assert failures(path) == before + 1
+    assert lost_count(path) == lost_before + 1
+    assert failure_count(path) == failed_before  # that one counts jobs that raised
     slow.refresh_from_db()
     assert slow.status == "RUNNING"  # still within its time: its worker may be at it
     # Recorded once: the next run finds nothing more, and the record is pruned in its time.
     assert jobs.job_results_fail_lost() == 0
-    assert failures(path) == before + 1
+    assert lost_count(path) == lost_before + 1
     later = timezone.now() + timedelta(days=settings.JOB_RESULTS_KEEP_DAYS, minutes=1)
     assert jobs.job_results_prune(now=later) == 1
     assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [slow.pk]
@@ -132,13 +144,45 @@ def test_a_job_whose_worker_died_is_recorded_as_failed_and_counted(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_job_that_ends_after_all_records_its_own_result(settings):
+    # The worker's copy of the record, taken as it claimed the job, is the one it saves.
     row = claimed(timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS + 60), "slow-worker")
     assert jobs.job_results_fail_lost() == 1
-    row.refresh_from_db()
     row.set_successful(None)  # what db_worker does when the job returns
     row.refresh_from_db()
     assert row.status == "SUCCESSFUL"
-    assert row.task_result.errors == []
+    assert (row.exception_class_path, row.traceback) == ("", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_that_finishes_while_housekeeping_looks_is_left_alone(settings, monkeypatch):
+    """The UPDATE re-checks status and age: a job whose worker records its result between the
+    look-up of lost tasks and the update is neither marked nor counted."""
+    row = claimed(timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS + 60), "late-worker")
+    path = "tests.ops.jobs.record_run"
+    before = lost_count(path)
+    real_update = QuerySet.update
+
+    def finish_first(qs, **kwargs):
+        DBTaskResult.objects.get(pk=row.pk).set_successful(None)
+        return real_update(qs, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "update", finish_first)
+    assert jobs.job_results_fail_lost() == 0
+    monkeypatch.undo()
+    assert DBTaskResult.objects.get(pk=row.pk).status == "SUCCESSFUL"
+    assert lost_count(path) == before
+
+
+def test_job_lost_after_below_a_minute_refuses_to_start():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+             "JOB_LOST_AFTER_SECONDS": "30"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "JOB_LOST_AFTER_SECONDS must be at least 60" in result.stderr
 
 
 @pytest.mark.django_db
