@@ -34,34 +34,24 @@ def write_context(view) -> dict[str, Any]:
     return generics.GenericAPIView.get_serializer_context(view)
 
 
-def validated_or_404(serializer: serializers.BaseSerializer, lookup: Callable[[], Any]) -> Any:
-    """The body's ``validated_data`` for a write whose service reads (and locks) its object
-    with the visibility rule. A refused body runs ``lookup`` first (the view's
-    ``get_object``), so an object the caller may not see is 404 whatever the body."""
-    try:
-        serializer.is_valid(raise_exception=True)
-    except Exception:  # a 400, or the 403 of an acting-assistant field
-        lookup()
-        raise
-    return serializer.validated_data
-
-
 _bodies = threading.local()
 
 
 def validated_body(
-    serializer_class: type[serializers.Serializer],
-    *,
-    data: Any,
-    context: dict[str, Any],
-    lookup: Callable[[], Any],
+    view, serializer_class: type[serializers.Serializer], lookup: Callable[[], Any]
 ) -> Any:
-    """``validated_or_404`` of ``serializer_class(data=data, context=context)``, without building
-    its fields for every request: DRF deep-copies a serializer's declared fields (re-running
-    each field's ``__init__``) for each instance, about 70 µs for a rating's body. One instance
-    per class and thread is kept and given each request's data and context (its fields read
-    both through the serializer, their root); what it validated or refused is reset first.
-    Taken from the pool while in use, so a nested use of the same class builds its own."""
+    """The validated body of a write whose service reads (and locks) its object with the
+    visibility rule: ``serializer_class`` given the view's request data and ``write_context``.
+    A refused body runs ``lookup`` first (the view's ``get_object``), so an object the caller
+    may not see is 404 whatever the body.
+
+    The serializer's fields are not built for every request: DRF deep-copies a serializer's
+    declared fields (re-running each field's ``__init__``) for each instance, about 70 µs for a
+    rating's body. One instance per class and thread is kept and given each request's data and
+    context (its fields read both through the serializer, their root); what it validated or
+    refused is reset first. Taken from the pool while in use, so a nested use of the same class
+    builds its own."""
+    data, context = view.request.data, write_context(view)
     pool: dict = _bodies.__dict__
     serializer = pool.pop(serializer_class, None)
     if serializer is None:
@@ -72,6 +62,10 @@ def validated_body(
         for state in ("_validated_data", "_errors", "_data"):
             serializer.__dict__.pop(state, None)
     try:
-        return validated_or_404(serializer, lookup)
+        serializer.is_valid(raise_exception=True)
+    except Exception:  # a 400, or the 403 of an acting-assistant field
+        lookup()
+        raise
     finally:
         pool[serializer_class] = serializer
+    return serializer.validated_data

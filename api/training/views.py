@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from api.pagination import AscendingCursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
-from api.represent import represent, validated_body, write_context
+from api.represent import represent, validated_body
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -78,12 +78,7 @@ class ChainViewSet(
     def step(self, request, pk=None):
         """Take the next step: a reflection by the assistant whose turn it is, its belief delta
         added to the tracker, codex_tension recomputed, and an optional mutation."""
-        body = validated_body(
-            ChainStepSerializer,
-            data=request.data,
-            context=write_context(self),
-            lookup=self.get_object,
-        )
+        body = validated_body(self, ChainStepSerializer, lookup=self.get_object)
         reflection = services.chain_step(chain_id=int(pk), user=request.user, **body)
         # The answer is what the step's transaction wrote: the reflection and the chain it
         # locked and updated. A mutation in it is the stepping user's own (or staff's) prompt,

@@ -22,7 +22,7 @@ from api.ordering import StableOrderingFilter
 from api.pagination import list_count_key
 from api.permissions import ReadOnlyOrAuthenticated, check_owner
 from api.renderers import datetime_writer
-from api.represent import represent, validated_body, write_context
+from api.represent import represent, validated_body
 from api.schema import error_response
 from api.viewsets import AssistantsCountMixin, GenericViewSet, ServiceWriteMixin
 from core import services as core_services
@@ -239,9 +239,7 @@ class MarketPromptViewSet(
         transaction did: price, version and content_hash sold, the buyer's balance left. Send an
         ``Idempotency-Key`` to retry safely."""
         # The body needs the request only, not the listings' ``assistants_count`` (a cache read).
-        body = validated_body(
-            BuySerializer, data=request.data, context=write_context(self), lookup=self.get_object
-        )
+        body = validated_body(self, BuySerializer, lookup=self.get_object)
         # The service's locked read applies the visibility rule: no separate get_object.
         sale = services.listing_buy(listing=int(pk), visible_to=request.user, **body)
         setattr(sale.purchase, "buyer_balance", sale.buyer_balance_cents)  # noqa: B010

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from api.pagination import CursorPagination
 from api.permissions import ReadOnlyOrAuthenticated
-from api.represent import represent, validated_body, write_context
+from api.represent import represent, validated_body
 from api.schema import error_response
 from api.viewsets import GenericViewSet
 from core.access import prompts_visible_to
@@ -38,9 +38,8 @@ def rating_create(view, request, prompt: Prompt | int, *, require_licence: bool)
     visibility by the service's locked read; a bad body to one the caller may not see is still
     404 (the view's ``get_object``)."""
     body = validated_body(
+        view,
         RatingCreateSerializer,
-        data=request.data,
-        context=write_context(view),
         lookup=view.get_object if isinstance(prompt, int) else lambda: None,
     )
     entry, created = services.prompt_rate(
