@@ -1,10 +1,11 @@
 """Per-request plumbing outside any view: the request id, the request log line and the HTTP
-metrics (first in MIDDLEWARE, so it sees every response: errors, 404s, throttles included);
-the admin's messages, made only when used."""
+metrics (first in MIDDLEWARE, so it sees every response: errors, 404s, throttles included),
+the request's reference cycles cut when its response closes; the admin's messages, made only
+when used."""
 
 import logging
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
@@ -64,9 +65,38 @@ class ObservabilityMiddleware:
                     "duration_ms": round(elapsed * 1000, 2),
                 },
             )
+            response._resource_closers.append(partial(release_request, request, response))
             return response
         finally:
             reset_request_id(token)
+
+
+def release_request(request: HttpRequest, response: HttpResponse) -> None:
+    """Cut the reference cycles a request leaves behind, once its response is closed (sent):
+    DRF's view holds its request and response, and both hold the view (``parser_context``,
+    ``renderer_context``); the view holds its own bound handlers; Django's request holds
+    ``auser``, a partial of itself. Left alone, all of it (the page's rows included: about 330
+    objects for 50 listings) waits for the cyclic garbage collector, whose passes then cost
+    more CPU than anything but the query. Cut, it is freed by reference counting as the
+    server drops the response.
+
+    Called by Django as one of the response's closers, after the body went out, on WSGI and
+    ASGI alike. What a test reads from a closed response stays: ``data``, the content,
+    ``wsgi_request`` with its user and session."""
+    context = getattr(response, "renderer_context", None)
+    if context:
+        view = context.get("view")
+        drf_request = context.get("request")
+        parser_context = getattr(drf_request, "parser_context", None)
+        if isinstance(parser_context, dict):
+            parser_context.clear()
+        if view is not None:
+            vars(view).clear()
+        context.clear()
+    request.__dict__.pop("auser", None)
+    messages = request.__dict__.get("_messages")
+    if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:  # type: ignore[attr-defined]
+        del request._messages  # type: ignore[attr-defined]
 
 
 class LazyMessageMiddleware(MessageMiddleware):

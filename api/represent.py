@@ -49,8 +49,9 @@ def validated_body(
     declared fields (re-running each field's ``__init__``) for each instance, about 70 µs for a
     rating's body. One instance per class and thread is kept and given each request's data and
     context (its fields read both through the serializer, their root); what it validated or
-    refused is reset first. Taken from the pool while in use, so a nested use of the same class
-    builds its own."""
+    refused is dropped as it goes back, with the request's data and context, so the kept
+    instance holds nothing of the request it served. Taken from the pool while in use, so a
+    nested use of the same class builds its own."""
     data, context = view.request.data, write_context(view)
     pool: dict = _bodies.__dict__
     serializer = pool.pop(serializer_class, None)
@@ -59,13 +60,14 @@ def validated_body(
     else:
         serializer.initial_data = data
         serializer._context = context
-        for state in ("_validated_data", "_errors", "_data"):
-            serializer.__dict__.pop(state, None)
     try:
         serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
     except Exception:  # a 400, or the 403 of an acting-assistant field
         lookup()
         raise
     finally:
+        for state in ("initial_data", "_validated_data", "_errors", "_data"):
+            serializer.__dict__.pop(state, None)
+        serializer._context = {}
         pool[serializer_class] = serializer
-    return serializer.validated_data

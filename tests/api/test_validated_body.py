@@ -52,3 +52,17 @@ def test_each_request_is_validated_against_its_own_body_and_caller():
     assert third.status_code == 200, third.content
     assert third.json()["user_rating_tags"] == []
     assert _bodies.__dict__[RatingCreateSerializer] is kept
+
+
+def test_the_kept_instance_holds_nothing_of_the_request_it_served():
+    user = UserFactory()
+    rater = AssistantFactory(owner=user)
+    prompt = PromptFactory(author=AssistantFactory())
+    client = _client(user)
+
+    assert _rate(client, prompt, rater, ritual_effectiveness=2.0).status_code == 400
+    assert _rate(client, prompt, rater).status_code == 201
+    kept = _bodies.__dict__[RatingCreateSerializer]
+    # No request, view, body, validated rows or errors stay alive until the next write.
+    assert kept.context == {}
+    assert not {"initial_data", "_validated_data", "_errors", "_data"} & set(vars(kept))
