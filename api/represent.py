@@ -54,12 +54,11 @@ def validated_body(
     nested use of the same class builds its own."""
     data, context = view.request.data, write_context(view)
     pool: dict = _bodies.__dict__
-    serializer = pool.pop(serializer_class, None)
-    if serializer is None:
-        serializer = serializer_class(data=data, context=context)
-    else:
-        serializer.initial_data = data
-        serializer._context = context
+    # Made without arguments: DRF keeps a serializer's constructor arguments (``_kwargs``),
+    # which would hold the first request's data and context for the thread's lifetime.
+    serializer = pool.pop(serializer_class, None) or serializer_class()
+    serializer.initial_data = data
+    serializer._context = context
     try:
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

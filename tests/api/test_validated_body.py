@@ -60,9 +60,10 @@ def test_the_kept_instance_holds_nothing_of_the_request_it_served():
     prompt = PromptFactory(author=AssistantFactory())
     client = _client(user)
 
-    assert _rate(client, prompt, rater, ritual_effectiveness=2.0).status_code == 400
-    assert _rate(client, prompt, rater).status_code == 201
-    kept = _bodies.__dict__[RatingCreateSerializer]
     # No request, view, body, validated rows or errors stay alive until the next write.
-    assert kept.context == {}
-    assert not {"initial_data", "_validated_data", "_errors", "_data"} & set(vars(kept))
+    for body, code in (({"ritual_effectiveness": 2.0}, 400), ({}, 201)):
+        assert _rate(client, prompt, rater, **body).status_code == code
+        kept = _bodies.__dict__[RatingCreateSerializer]
+        assert kept.context == {}
+        assert kept._kwargs == {}  # DRF's record of the constructor's arguments
+        assert not {"initial_data", "_validated_data", "_errors", "_data"} & set(vars(kept))

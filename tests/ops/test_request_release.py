@@ -1,13 +1,15 @@
 """A served request leaves nothing for the cyclic garbage collector (``release_request``):
 once the server closes the response, the view, both requests, the response and the page's
-rows are freed by reference counting. Driven through Django's WSGI handler as a server calls
-it (the test client keeps cycles of its own on the response it returns)."""
+rows are freed by reference counting. Driven through Django's WSGI and ASGI handlers as a
+server calls them (the test client keeps cycles of its own on the response it returns)."""
 
+import asyncio
 import functools
 import gc
 import json
 
 import pytest
+from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -49,14 +51,14 @@ def served(environ: dict) -> tuple[str, bytes]:
     return status[0], content
 
 
-def cyclic_garbage(environ: dict) -> tuple[str, bytes, list]:
+def cyclic_garbage(environ: dict, serve=served) -> tuple[str, bytes, list]:
     """Serve the request with the collector off, then collect: what only the collector could
     free (``DEBUG_SAVEALL`` keeps it in ``gc.garbage``)."""
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        status, content = served(environ)
+        status, content = serve(environ)
         gc.collect()
         garbage = list(gc.garbage)
     finally:
@@ -122,3 +124,65 @@ def test_a_purchase_leaves_no_cycles(listings):
     # (the purchase holds its ledger entry, the entry its purchase), a cycle of the ORM's own.
     models = {type(o).__name__ for o in garbage if isinstance(o, Model)}
     assert models <= {"Purchase", "LedgerEntry", "PromptVersion", "Assistant"}, models
+
+
+@functools.cache
+def asgi_handler() -> ASGIHandler:
+    return ASGIHandler()
+
+
+def asgi_served(environ: dict) -> tuple[str, bytes]:
+    """The same request through Django's ASGI handler, as uvicorn runs it: the body, then a
+    ``receive`` that waits (the handler listens for a disconnect until the response is sent)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": environ["REQUEST_METHOD"],
+        "scheme": "http",
+        "path": environ["PATH_INFO"],
+        "raw_path": environ["PATH_INFO"].encode(),
+        "query_string": environ.get("QUERY_STRING", "").encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict] = []
+
+    async def serve() -> None:
+        bodies = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive() -> dict:
+            if bodies:
+                return bodies.pop()
+            await asyncio.Event().wait()  # no disconnect: cancelled once the answer is sent
+            raise AssertionError("unreachable")
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await asgi_handler()(scope, receive, send)
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        asyncio.run(serve())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return str(start["status"]), body
+
+
+@pytest.mark.django_db(transaction=True)  # the view runs in a thread with its own connection
+def test_a_list_page_served_by_asgi_leaves_no_request_cycle(listings):
+    environ = RequestFactory().get("/api/v1/market/prompts/?ordering=-trust&page_size=5").environ
+    asgi_served(environ)
+    status, content, garbage = cyclic_garbage(environ, serve=asgi_served)
+    assert status == "200"
+    assert len(json.loads(content)["results"]) == 5
+    assert framework_objects(garbage) == []
+    # The event loop's own objects aside, none of the page's rows.
+    assert not [o for o in garbage if isinstance(o, dict) and "token_cost" in o]
