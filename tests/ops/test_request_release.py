@@ -4,9 +4,11 @@ rows are freed by reference counting. Driven through Django's WSGI and ASGI hand
 server calls them (the test client keeps cycles of its own on the response it returns)."""
 
 import asyncio
+import contextlib
 import functools
 import gc
 import json
+from collections.abc import Iterator
 
 import pytest
 from django.core.handlers.asgi import ASGIHandler
@@ -33,21 +35,27 @@ def wsgi_handler() -> WSGIHandler:
     return WSGIHandler()  # once, as a server loads it (the handler itself holds cycles)
 
 
-def served(environ: dict) -> tuple[str, bytes]:
-    """One request through the whole middleware stack, as a WSGI server runs it: call, read
-    the body, close. Like the test client, without the per-request connection check, which
-    would close the test's transaction."""
-    handler = wsgi_handler()
-    status: list[str] = []
+@contextlib.contextmanager
+def no_connection_check() -> Iterator[None]:
+    """As the test client serves: without the per-request connection check, which would close
+    the test's transaction."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        body = handler(environ, lambda s, headers, exc_info=None: status.append(s))
-        content = b"".join(body)
-        body.close()
+        yield
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+def served(environ: dict) -> tuple[str, bytes]:
+    """One request through the whole middleware stack, as a WSGI server runs it: call, read
+    the body, close."""
+    status: list[str] = []
+    with no_connection_check():
+        body = wsgi_handler()(environ, lambda s, headers, exc_info=None: status.append(s))
+        content = b"".join(body)
+        body.close()
     return status[0], content
 
 
@@ -164,13 +172,8 @@ def asgi_served(environ: dict) -> tuple[str, bytes]:
 
         await asgi_handler()(scope, receive, send)
 
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    with no_connection_check():
         asyncio.run(serve())
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return str(start["status"]), body
