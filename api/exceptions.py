@@ -6,6 +6,7 @@ Domain errors (``core.exceptions``) are mapped by kind to DRF exceptions carryin
 """
 
 import logging
+from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
@@ -21,19 +22,21 @@ log = logging.getLogger(__name__)
 
 
 def domain_to_api(exc: domain.DomainError) -> exceptions.APIException:
+    """The domain error as DRF's exception of its kind. A ``field`` the error names becomes
+    the error's ``attr`` whatever the status (e.g. 409 ``price_changed`` on ``expected_price``):
+    a dict detail is what the error formatter reads ``attr`` from."""
+    detail: Any = exceptions.ErrorDetail(exc.message, exc.code)
+    if exc.field:
+        detail = {exc.field: [detail]}
     if isinstance(exc, domain.InvalidInput):
-        if exc.field:
-            return exceptions.ValidationError(
-                {exc.field: [exceptions.ErrorDetail(exc.message, exc.code)]}
-            )
-        return exceptions.ValidationError(exceptions.ErrorDetail(exc.message, exc.code))
+        return exceptions.ValidationError(detail)
     if isinstance(exc, domain.Forbidden):
-        return exceptions.PermissionDenied(exc.message, exc.code)
+        return exceptions.PermissionDenied(detail, exc.code)
     if isinstance(exc, domain.NotFound):
-        return exceptions.NotFound(exc.message, exc.code)
+        return exceptions.NotFound(detail, exc.code)
     if isinstance(exc, domain.Conflict):
-        return Conflict(exc.message, exc.code)
-    return exceptions.APIException(exc.message, exc.code)
+        return Conflict(detail, exc.code)
+    return exceptions.APIException(detail, exc.code)
 
 
 def exception_handler(exc, context):

@@ -88,9 +88,9 @@ class Writes(LimitBase):
         if buyer_owner == seller_owner:
             raise domain_refusal(economy_errors.CannotBuyOwn, "buyer")
         if expected_price is not None and expected_price != cost:
-            raise domain_refusal(economy_errors.PriceChanged)
+            raise domain_refusal(economy_errors.PriceChanged, "expected_price")
         if expected_version is not None and expected_version != version:
-            raise domain_refusal(economy_errors.VersionChanged)
+            raise domain_refusal(economy_errors.VersionChanged, "expected_version")
         if licence is None:
             if go or owned:
                 raise domain_refusal(economy_errors.AlreadyOwned)

@@ -54,6 +54,7 @@ def test_curriculum_buy_with_another_price_pinned_is_409(
     r = buy(other_client, c, other_assistant, expected_price="10.00")
     assert r.status_code == 409
     assert error_codes(r) == ["price_changed"]
+    assert r.json()["errors"][0]["attr"] == "expected_price"
     assert balance(other_assistant) == 10000
     assert not CurriculumAdoption.objects.exists()
     assert buy(other_client, c, other_assistant, expected_price="1e2").status_code == 400
