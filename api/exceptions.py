@@ -22,9 +22,13 @@ log = logging.getLogger(__name__)
 
 
 def domain_to_api(exc: domain.DomainError) -> exceptions.APIException:
-    """The domain error as DRF's exception of its kind. A ``field`` the error names becomes
-    the error's ``attr`` whatever the status (e.g. 409 ``price_changed`` on ``expected_price``):
-    a dict detail is what the error formatter reads ``attr`` from."""
+    """The domain error as DRF's exception of its kind. A ``field`` the error names (a body
+    field, query parameter or header) becomes the error's ``attr`` whatever the status (e.g.
+    409 ``price_changed`` on ``expected_price``): a dict detail is what the error formatter
+    reads ``attr`` from. Except on 404: a thing the caller may not see answers exactly as one
+    that does not exist, ``attr`` null as Django's and DRF's own 404s."""
+    if isinstance(exc, domain.NotFound):
+        return exceptions.NotFound(exc.message, exc.code)
     detail: Any = exceptions.ErrorDetail(exc.message, exc.code)
     if exc.field:
         detail = {exc.field: [detail]}
@@ -32,8 +36,6 @@ def domain_to_api(exc: domain.DomainError) -> exceptions.APIException:
         return exceptions.ValidationError(detail)
     if isinstance(exc, domain.Forbidden):
         return exceptions.PermissionDenied(detail, exc.code)
-    if isinstance(exc, domain.NotFound):
-        return exceptions.NotFound(detail, exc.code)
     if isinstance(exc, domain.Conflict):
         return Conflict(detail, exc.code)
     return exceptions.APIException(detail, exc.code)

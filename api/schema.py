@@ -27,7 +27,11 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Stable machine-readable code, e.g. `insufficient_funds`."
     )
     detail = serializers.CharField(help_text="Human-readable message.")
-    attr = serializers.CharField(allow_null=True, help_text="The field concerned, or null.")
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="The body field, query parameter or header concerned, or null (always null "
+        "on 404).",
+    )
 
 
 class ErrorResponseSerializer(serializers.Serializer):

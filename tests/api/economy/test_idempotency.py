@@ -55,6 +55,7 @@ def test_same_key_different_request_is_rejected(other_client, assistant, listing
     r = buy(other_client, other_listing, other_assistant, key="k-2")
     assert r.status_code == 409
     assert error_codes(r) == ["idempotency_key_reused"]
+    assert r.json()["errors"][0]["attr"] == "Idempotency-Key"
     assert not PromptLicence.objects.filter(prompt=other_listing.prompt).exists()
     assert Wallet.objects.get(assistant=other_assistant).balance_cents == 9000
 
@@ -84,6 +85,7 @@ def test_in_progress_key_is_409(other_client, user, listing, other_assistant, ot
     r = buy(other_client, listing, other_assistant, key="k-4")
     assert r.status_code == 409
     assert error_codes(r) == ["idempotency_request_in_progress"]
+    assert r.json()["errors"][0]["attr"] == "Idempotency-Key"
 
 
 def test_invalid_key_is_400(other_client, listing, other_assistant):
@@ -91,6 +93,7 @@ def test_invalid_key_is_400(other_client, listing, other_assistant):
         r = buy(other_client, listing, other_assistant, key=key)
         assert r.status_code == 400, key
         assert error_codes(r) == ["invalid_idempotency_key"]
+        assert r.json()["errors"][0]["attr"] == "Idempotency-Key"
     assert not PromptLicence.objects.exists()
 
 

@@ -131,5 +131,6 @@ def test_purchases_list_denials_and_bad_input(anon_client, owner_client, client_
     r = owner_client.get(URL, {"assistant": sold.buyer_id})
     assert r.status_code == 403
     assert error_codes(r) == ["not_your_assistant"]
+    assert r.json()["errors"][0]["attr"] == "assistant"  # the query parameter
     for bad in ({"role": "thief"}, {"assistant": "x"}, {"assistant": 0}, {"state": "odd"}):
         assert owner_client.get(URL, bad).status_code == 400, bad

@@ -83,6 +83,26 @@ def test_offer_for_inactive_curriculum_is_409(other_client, assistant, other_ass
     )
     assert r.status_code == 409
     assert error_codes(r) == ["listing_inactive"]
+    assert r.json()["errors"][0]["attr"] is None  # the target is the path's, not a field
+
+
+def test_offering_an_inactive_curriculum_is_409_on_that_field(
+    other_client, assistant, other_assistant
+):
+    target = curriculum_make(assistant)
+    offered = curriculum_make(other_assistant, is_active=False)
+    r = other_client.post(
+        offer_url(target), {"offerer": other_assistant.pk, "offered_curriculum": offered.pk}
+    )
+    assert r.status_code == 409
+    assert r.json()["errors"] == [
+        {
+            "code": "listing_inactive",
+            "detail": "The offered curriculum is not on the market.",
+            "attr": "offered_curriculum",
+        }
+    ]
+    assert not BarterOffer.objects.exists()
 
 
 def test_offer_as_someone_elses_assistant_is_403(owner_client, pair, other_assistant):
