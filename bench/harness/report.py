@@ -49,6 +49,11 @@ def markdown(report: dict) -> str:
             f"({r['workers']} sync workers), {r['clients']} locust clients, {r['seconds_per_run']} s "
             f"per run, {r['pairs']} alternated pair(s) per scenario"
             + (f"; seeded in {r['seed_seconds']} s" if r["seed_seconds"] else "")
+            + (
+                "; a CHECKPOINT before each scenario"
+                if r.get("checkpoint_before_each_scenario")
+                else ""
+            )
             + ".",
             "",
             "| scenario | API req/s | limit req/s | api / limit (median, min-max) | target | "

@@ -9,7 +9,13 @@ import os
 from typing import Any
 
 from bench.harness.common import LABELS, NO_THROTTLE, SCENARIOS, SQLITE_SETTINGS, TARGETS, log
-from bench.harness.databases import invariants, postgres_database, prepared, sqlite_database
+from bench.harness.databases import (
+    checkpoint,
+    invariants,
+    postgres_database,
+    prepared,
+    sqlite_database,
+)
 from bench.harness.load import locust, slices, spread
 from bench.harness.serving import serve, stop, warm
 
@@ -21,12 +27,14 @@ def bench_postgres(size: str, args) -> dict:
     api, api_port = serve("config.wsgi:application", env, workers)
     limit, limit_port = serve("bench.limit_wsgi:application", env, workers)
     scenarios: dict[str, Any] = {}
+    checkpointed = True
     try:
         warm(api_port, fx, range(32, 48))
         warm(limit_port, fx, range(48, 64))
         for scenario in SCENARIOS:
             if args.only and scenario not in args.only:
                 continue
+            checkpointed = checkpoint(db_url) and checkpointed
             starts = slices(fx, scenario, 2 * args.pairs)
             runs: dict[str, list] = {"api": [], "limit": []}
             for pair in range(args.pairs):
@@ -65,6 +73,7 @@ def bench_postgres(size: str, args) -> dict:
         "clients": args.users,
         "seconds_per_run": args.seconds,
         "pairs": args.pairs,
+        "checkpoint_before_each_scenario": checkpointed,
         "hot_prompt_ratings": fx["hot_prompt_ratings"],
         "scenarios": scenarios,
         "ledger_invariants": invariants(env, f"pg-{size}"),

@@ -2,6 +2,10 @@
 scenario queues its concurrent buyers on one listing, and the report puts ``api / limit`` with
 its spread and target first."""
 
+import os
+
+import pytest
+
 from bench.harness import common, databases, load
 from bench.harness.report import growth, markdown
 from bench.tasks import pair_capacity, write_request
@@ -59,6 +63,7 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
                 "seconds_per_run": 5,
                 "pairs": 3,
                 "seed_seconds": None,
+                "checkpoint_before_each_scenario": True,
                 "ledger_invariants": {"ok": True},
                 "scenarios": {
                     "buy": {
@@ -91,6 +96,7 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
         "| buy, distinct buyers and listings | 30-50 | 100 | **0.40** (0.30-0.50) | "
         "≥ 0.35 **missed** | 10 | 10 | 16 | 0 / 0 |"
     ) in text
+    assert "3 alternated pair(s) per scenario; a CHECKPOINT before each scenario." in text
     assert "**small, SQLite** (`make run`'s settings `config.settings.local`" in text
 
 
@@ -134,3 +140,37 @@ def test_growth_compares_each_size_with_the_first_p95_and_the_lowest_ratio():
         in rows
     )
     assert growth({"small": _size([10], 0.4, True)}) == []
+
+
+@pytest.mark.postgres
+def test_checkpoint_writes_dirty_pages_out_before_a_scenario():
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    requested = "SELECT checkpoints_req FROM pg_stat_bgwriter"
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute(requested).fetchone()[0]
+        assert databases.checkpoint(url) is True
+        # The statistics are flushed by the checkpointer itself: read them once it has run.
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        after = conn.execute(requested).fetchone()[0]
+    assert after > before
+
+
+def test_checkpoint_refused_is_logged_and_the_run_goes_on(monkeypatch, capsys):
+    import psycopg
+
+    class Refusing:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql):
+            assert sql == "CHECKPOINT"
+            raise psycopg.errors.InsufficientPrivilege("must be superuser")
+
+    monkeypatch.setattr(psycopg, "connect", lambda *a, **k: Refusing())
+    assert databases.checkpoint("postgres://nobody@127.0.0.1/x") is False
+    assert "no CHECKPOINT" in capsys.readouterr().out
