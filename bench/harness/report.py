@@ -50,7 +50,7 @@ def markdown(report: dict) -> str:
             f"per run, {r['pairs']} alternated pair(s) per scenario"
             + (f"; seeded in {r['seed_seconds']} s" if r["seed_seconds"] else "")
             + (
-                "; a CHECKPOINT before each scenario"
+                "; before each scenario a CHECKPOINT and an uncounted warm-up run per side"
                 if r.get("checkpoint_before_each_scenario")
                 else ""
             )

@@ -96,7 +96,10 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
         "| buy, distinct buyers and listings | 30-50 | 100 | **0.40** (0.30-0.50) | "
         "≥ 0.35 **missed** | 10 | 10 | 16 | 0 / 0 |"
     ) in text
-    assert "3 alternated pair(s) per scenario; a CHECKPOINT before each scenario." in text
+    assert (
+        "3 alternated pair(s) per scenario; before each scenario a CHECKPOINT and an "
+        "uncounted warm-up run per side." in text
+    )
     assert "**small, SQLite** (`make run`'s settings `config.settings.local`" in text
 
 
@@ -174,3 +177,70 @@ def test_checkpoint_refused_is_logged_and_the_run_goes_on(monkeypatch, capsys):
     monkeypatch.setattr(psycopg, "connect", lambda *a, **k: Refusing())
     assert databases.checkpoint("postgres://nobody@127.0.0.1/x") is False
     assert "no CHECKPOINT" in capsys.readouterr().out
+
+
+def test_warm_up_runs_each_side_briefly_on_its_own_slice_and_counts_nothing(monkeypatch):
+    import argparse
+
+    from bench.harness import sides
+
+    calls = []
+
+    def fake_locust(scenario, port, env, args, name, offset):
+        calls.append((scenario, port, args.seconds, name, offset))
+        return _run(50.0)
+
+    monkeypatch.setattr(sides, "locust", fake_locust)
+    args = argparse.Namespace(seconds=8, users=8, pairs=3)
+    starts = load.slices(FX, "buy", 2 * args.pairs + 2)
+    done = sides.warm_up("buy", (1111, 2222), {}, args, "small", starts[-2:])
+    assert calls == [
+        ("buy", 1111, 3, "pg-small-buy-api-warm", starts[-2]),
+        ("buy", 2222, 3, "pg-small-buy-limit-warm", starts[-1]),
+    ]
+    assert [w["side"] for w in done] == ["api", "limit"]
+    assert args.seconds == 8  # the measured runs keep their length
+    # The warm-ups' write pairs are none of the measured runs' (slices 0 .. 2 * pairs - 1).
+    width = starts[1]
+    assert starts[-2] >= 2 * args.pairs * width
+
+
+def test_each_scenario_checkpoints_then_warms_both_sides_before_its_counted_pairs(monkeypatch):
+    import argparse
+
+    from bench.harness import sides
+
+    events: list[str] = []
+    rps = iter([1.0, 2.0, 30.0, 100.0, 100.0, 40.0, 50.0, 100.0])
+
+    def fake_locust(scenario, port, env, args, name, offset):
+        events.append(name)
+        return {**_run(next(rps)), "generator_cpu_s": 1.0}
+
+    monkeypatch.setattr(sides, "postgres_database", lambda size, reuse: ("postgres://x", False))
+    monkeypatch.setattr(sides, "prepared", lambda *a: ({}, {**FX, "hot_prompt_ratings": 1}, {}))
+    ports = iter([1111, 2222])
+    monkeypatch.setattr(sides, "serve", lambda app, env, workers: (app, next(ports)))
+    monkeypatch.setattr(sides, "stop", lambda proc: None)
+    monkeypatch.setattr(sides, "warm", lambda *a: None)
+    monkeypatch.setattr(sides, "checkpoint", lambda url: events.append("checkpoint") or True)
+    monkeypatch.setattr(sides, "invariants", lambda env, name: {"ok": True})
+    monkeypatch.setattr(sides, "locust", fake_locust)
+    args = argparse.Namespace(pairs=3, seconds=8, users=8, workers=1, only=["buy"], reuse=True)
+    result = sides.bench_postgres("small", args)
+    assert events == [
+        "checkpoint",
+        "pg-small-buy-api-warm",
+        "pg-small-buy-limit-warm",
+        "pg-small-buy-api-0",
+        "pg-small-buy-limit-0",
+        "pg-small-buy-limit-1",
+        "pg-small-buy-api-1",
+        "pg-small-buy-api-2",
+        "pg-small-buy-limit-2",
+    ]
+    buy = result["scenarios"]["buy"]
+    # The warm-ups (1 and 2 req/s) count in no ratio.
+    assert buy["ratios"] == [0.3, 0.4, 0.5]
+    assert [w["rps"] for w in buy["warmups"]] == [1.0, 2.0]
+    assert result["checkpoint_before_each_scenario"] is True
