@@ -38,18 +38,18 @@ def postgres_database(size: str, reuse: bool) -> tuple[str, bool]:
 
 
 def checkpoint(db_url: str) -> bool:
-    """Write every dirty page out now (PostgreSQL's ``CHECKPOINT``), so that no checkpoint
-    runs inside the next measured runs: after a seed, PostgreSQL otherwise checkpoints for
-    minutes (``max_wal_size`` reached) while the first pairs run, and a timed one (every
-    ``checkpoint_timeout``) can land in any run. Once before each scenario, the same for both
-    sides; each restarts the timer. False (logged) when the role may not: the run goes on."""
+    """Write every dirty page out now (PostgreSQL's ``CHECKPOINT``). After a seed,
+    PostgreSQL otherwise checkpoints for minutes (``max_wal_size`` reached) while the first
+    pairs run. Only then: a checkpoint makes the next change to each page write the whole
+    page to the WAL, so one before every scenario slowed its first runs instead. False
+    (logged) when the role may not: the run goes on."""
     import psycopg
 
     try:
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute("CHECKPOINT")
     except psycopg.errors.InsufficientPrivilege:
-        log("no CHECKPOINT before the runs: the role lacks pg_checkpoint (or superuser)")
+        log("no CHECKPOINT after the seed: the role lacks pg_checkpoint (or superuser)")
         return False
     return True
 

@@ -49,11 +49,8 @@ def markdown(report: dict) -> str:
             f"({r['workers']} sync workers), {r['clients']} locust clients, {r['seconds_per_run']} s "
             f"per run, {r['pairs']} alternated pair(s) per scenario"
             + (f"; seeded in {r['seed_seconds']} s" if r["seed_seconds"] else "")
-            + (
-                "; before each scenario a CHECKPOINT and an uncounted warm-up run per side"
-                if r.get("checkpoint_before_each_scenario")
-                else ""
-            )
+            + ("; a CHECKPOINT after the seed" if r.get("checkpoint_after_seed") else "")
+            + "; before each scenario an uncounted warm-up run per side"
             + ".",
             "",
             "| scenario | API req/s | limit req/s | api / limit (median, min-max) | target | "

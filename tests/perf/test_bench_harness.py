@@ -63,7 +63,7 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
                 "seconds_per_run": 5,
                 "pairs": 3,
                 "seed_seconds": None,
-                "checkpoint_before_each_scenario": True,
+                "checkpoint_after_seed": True,
                 "ledger_invariants": {"ok": True},
                 "scenarios": {
                     "buy": {
@@ -97,8 +97,8 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
         "≥ 0.35 **missed** | 10 | 10 | 16 | 0 / 0 |"
     ) in text
     assert (
-        "3 alternated pair(s) per scenario; before each scenario a CHECKPOINT and an "
-        "uncounted warm-up run per side." in text
+        "3 alternated pair(s) per scenario; a CHECKPOINT after the seed; before each scenario "
+        "an uncounted warm-up run per side." in text
     )
     assert "**small, SQLite** (`make run`'s settings `config.settings.local`" in text
 
@@ -146,7 +146,7 @@ def test_growth_compares_each_size_with_the_first_p95_and_the_lowest_ratio():
 
 
 @pytest.mark.postgres
-def test_checkpoint_writes_dirty_pages_out_before_a_scenario():
+def test_checkpoint_writes_dirty_pages_out_after_a_seed():
     import psycopg
 
     url = os.environ["DATABASE_URL"]
@@ -195,8 +195,8 @@ def test_warm_up_runs_each_side_briefly_on_its_own_slice_and_counts_nothing(monk
     starts = load.slices(FX, "buy", 2 * args.pairs + 2)
     done = sides.warm_up("buy", (1111, 2222), {}, args, "small", starts[-2:])
     assert calls == [
-        ("buy", 1111, 3, "pg-small-buy-api-warm", starts[-2]),
-        ("buy", 2222, 3, "pg-small-buy-limit-warm", starts[-1]),
+        ("buy", 1111, 5, "pg-small-buy-api-warm", starts[-2]),
+        ("buy", 2222, 5, "pg-small-buy-limit-warm", starts[-1]),
     ]
     assert [w["side"] for w in done] == ["api", "limit"]
     assert args.seconds == 8  # the measured runs keep their length
@@ -205,19 +205,19 @@ def test_warm_up_runs_each_side_briefly_on_its_own_slice_and_counts_nothing(monk
     assert starts[-2] >= 2 * args.pairs * width
 
 
-def test_each_scenario_checkpoints_then_warms_both_sides_before_its_counted_pairs(monkeypatch):
+def test_a_new_seed_is_checkpointed_and_each_scenario_warms_both_sides_first(monkeypatch):
     import argparse
 
     from bench.harness import sides
 
     events: list[str] = []
-    rps = iter([1.0, 2.0, 30.0, 100.0, 100.0, 40.0, 50.0, 100.0])
+    rps = iter([1.0, 2.0, 30.0, 100.0, 100.0, 40.0, 50.0, 100.0] * 2)
 
     def fake_locust(scenario, port, env, args, name, offset):
         events.append(name)
         return {**_run(next(rps)), "generator_cpu_s": 1.0}
 
-    monkeypatch.setattr(sides, "postgres_database", lambda size, reuse: ("postgres://x", False))
+    monkeypatch.setattr(sides, "postgres_database", lambda size, reuse: ("postgres://x", True))
     monkeypatch.setattr(sides, "prepared", lambda *a: ({}, {**FX, "hot_prompt_ratings": 1}, {}))
     ports = iter([1111, 2222])
     monkeypatch.setattr(sides, "serve", lambda app, env, workers: (app, next(ports)))
@@ -226,7 +226,9 @@ def test_each_scenario_checkpoints_then_warms_both_sides_before_its_counted_pair
     monkeypatch.setattr(sides, "checkpoint", lambda url: events.append("checkpoint") or True)
     monkeypatch.setattr(sides, "invariants", lambda env, name: {"ok": True})
     monkeypatch.setattr(sides, "locust", fake_locust)
-    args = argparse.Namespace(pairs=3, seconds=8, users=8, workers=1, only=["buy"], reuse=True)
+    args = argparse.Namespace(
+        pairs=3, seconds=8, users=8, workers=1, only=["buy", "rate"], reuse=False
+    )
     result = sides.bench_postgres("small", args)
     assert events == [
         "checkpoint",
@@ -238,9 +240,17 @@ def test_each_scenario_checkpoints_then_warms_both_sides_before_its_counted_pair
         "pg-small-buy-api-1",
         "pg-small-buy-api-2",
         "pg-small-buy-limit-2",
+        "pg-small-rate-api-warm",  # no checkpoint before a scenario: only after the seed
+        "pg-small-rate-limit-warm",
+        "pg-small-rate-api-0",
+        "pg-small-rate-limit-0",
+        "pg-small-rate-limit-1",
+        "pg-small-rate-api-1",
+        "pg-small-rate-api-2",
+        "pg-small-rate-limit-2",
     ]
     buy = result["scenarios"]["buy"]
     # The warm-ups (1 and 2 req/s) count in no ratio.
     assert buy["ratios"] == [0.3, 0.4, 0.5]
     assert [w["rps"] for w in buy["warmups"]] == [1.0, 2.0]
-    assert result["checkpoint_before_each_scenario"] is True
+    assert result["checkpoint_after_seed"] is True
