@@ -51,6 +51,9 @@ def checkpoint(db_url: str) -> bool:
     except psycopg.errors.InsufficientPrivilege:
         log("no CHECKPOINT after the seed: the role lacks pg_checkpoint (or superuser)")
         return False
+    except psycopg.Error as exc:  # a standby, a managed service's refusal, a lost connection
+        log(f"no CHECKPOINT after the seed: {type(exc).__name__}: {exc}")
+        return False
     return True
 
 

@@ -49,8 +49,15 @@ def markdown(report: dict) -> str:
             f"({r['workers']} sync workers), {r['clients']} locust clients, {r['seconds_per_run']} s "
             f"per run, {r['pairs']} alternated pair(s) per scenario"
             + (f"; seeded in {r['seed_seconds']} s" if r["seed_seconds"] else "")
-            + ("; a CHECKPOINT after the seed" if r.get("checkpoint_after_seed") else "")
-            + "; before each scenario an uncounted warm-up run per side"
+            + {
+                True: "; a CHECKPOINT after the seed",
+                False: "; the CHECKPOINT after the seed refused (see the log)",
+            }.get(r.get("checkpoint_after_seed"), "")
+            + (
+                f"; before each scenario an uncounted {r['warm_up_seconds']} s warm-up run per side"
+                if r.get("warm_up_seconds")
+                else ""
+            )
             + ".",
             "",
             "| scenario | API req/s | limit req/s | api / limit (median, min-max) | target | "

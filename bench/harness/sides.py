@@ -82,6 +82,7 @@ def bench_postgres(size: str, args) -> dict:
         "seconds_per_run": args.seconds,
         "pairs": args.pairs,
         "checkpoint_after_seed": checkpointed,
+        "warm_up_seconds": min(WARM_UP_SECONDS, args.seconds),
         "hot_prompt_ratings": fx["hot_prompt_ratings"],
         "scenarios": scenarios,
         "ledger_invariants": invariants(env, f"pg-{size}"),

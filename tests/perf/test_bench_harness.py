@@ -62,8 +62,9 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
                 "clients": 8,
                 "seconds_per_run": 5,
                 "pairs": 3,
-                "seed_seconds": None,
+                "seed_seconds": 12.5,
                 "checkpoint_after_seed": True,
+                "warm_up_seconds": 5,
                 "ledger_invariants": {"ok": True},
                 "scenarios": {
                     "buy": {
@@ -97,9 +98,11 @@ def test_the_report_leads_with_api_over_limit_its_spread_and_target():
         "≥ 0.35 **missed** | 10 | 10 | 16 | 0 / 0 |"
     ) in text
     assert (
-        "3 alternated pair(s) per scenario; a CHECKPOINT after the seed; before each scenario "
-        "an uncounted warm-up run per side." in text
+        "3 alternated pair(s) per scenario; seeded in 12.5 s; a CHECKPOINT after the seed; "
+        "before each scenario an uncounted 5 s warm-up run per side." in text
     )
+    report["postgresql"]["small"]["checkpoint_after_seed"] = False
+    assert "; the CHECKPOINT after the seed refused (see the log);" in markdown(report)
     assert "**small, SQLite** (`make run`'s settings `config.settings.local`" in text
 
 
@@ -146,18 +149,19 @@ def test_growth_compares_each_size_with_the_first_p95_and_the_lowest_ratio():
 
 
 @pytest.mark.postgres
-def test_checkpoint_writes_dirty_pages_out_after_a_seed():
+def test_checkpoint_is_taken_on_postgresql():
     import psycopg
 
     url = os.environ["DATABASE_URL"]
-    requested = "SELECT checkpoints_req FROM pg_stat_bgwriter"
+    # The control file's latest checkpoint: written before CHECKPOINT returns (any version).
+    latest = "SELECT checkpoint_lsn FROM pg_control_checkpoint()"
     with psycopg.connect(url, autocommit=True) as conn:
-        before = conn.execute(requested).fetchone()[0]
+        conn.execute("CREATE TEMP TABLE dirty (n int)")
+        conn.execute("INSERT INTO dirty VALUES (1)")  # WAL past the last checkpoint
+        before = conn.execute(latest).fetchone()[0]
         assert databases.checkpoint(url) is True
-        # The statistics are flushed by the checkpointer itself: read them once it has run.
-        conn.execute("SELECT pg_stat_clear_snapshot()")
-        after = conn.execute(requested).fetchone()[0]
-    assert after > before
+        after = conn.execute(latest).fetchone()[0]
+    assert after != before
 
 
 def test_checkpoint_refused_is_logged_and_the_run_goes_on(monkeypatch, capsys):
@@ -177,6 +181,13 @@ def test_checkpoint_refused_is_logged_and_the_run_goes_on(monkeypatch, capsys):
     monkeypatch.setattr(psycopg, "connect", lambda *a, **k: Refusing())
     assert databases.checkpoint("postgres://nobody@127.0.0.1/x") is False
     assert "no CHECKPOINT" in capsys.readouterr().out
+
+    def unreachable(*a, **k):
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(psycopg, "connect", unreachable)
+    assert databases.checkpoint("postgres://nobody@127.0.0.1/x") is False
+    assert "OperationalError: connection refused" in capsys.readouterr().out
 
 
 def test_warm_up_runs_each_side_briefly_on_its_own_slice_and_counts_nothing(monkeypatch):
@@ -213,11 +224,15 @@ def test_a_new_seed_is_checkpointed_and_each_scenario_warms_both_sides_first(mon
     events: list[str] = []
     rps = iter([1.0, 2.0, 30.0, 100.0, 100.0, 40.0, 50.0, 100.0] * 2)
 
+    offsets: dict[str, int] = {}
+
     def fake_locust(scenario, port, env, args, name, offset):
         events.append(name)
+        offsets[name] = offset
         return {**_run(next(rps)), "generator_cpu_s": 1.0}
 
-    monkeypatch.setattr(sides, "postgres_database", lambda size, reuse: ("postgres://x", True))
+    fresh = [True]
+    monkeypatch.setattr(sides, "postgres_database", lambda size, reuse: ("postgres://x", fresh[0]))
     monkeypatch.setattr(sides, "prepared", lambda *a: ({}, {**FX, "hot_prompt_ratings": 1}, {}))
     ports = iter([1111, 2222])
     monkeypatch.setattr(sides, "serve", lambda app, env, workers: (app, next(ports)))
@@ -254,3 +269,19 @@ def test_a_new_seed_is_checkpointed_and_each_scenario_warms_both_sides_first(mon
     assert buy["ratios"] == [0.3, 0.4, 0.5]
     assert [w["rps"] for w in buy["warmups"]] == [1.0, 2.0]
     assert result["checkpoint_after_seed"] is True
+    assert result["warm_up_seconds"] == 5
+    # Every run of a scenario, warm-ups included, starts its own slice of write pairs.
+    for scenario in ("buy", "rate"):
+        starts = sorted(v for k, v in offsets.items() if f"-{scenario}-" in k)
+        assert starts == load.slices(FX, scenario, 2 * args.pairs + 2)
+        warm = {offsets[f"pg-small-{scenario}-{side}-warm"] for side in ("api", "limit")}
+        assert warm == set(starts[-2:])
+
+    # A reused database was checkpointed when it was seeded: no checkpoint now.
+    events.clear()
+    fresh[0] = False
+    ports = iter([1111, 2222])
+    rps = iter([1.0, 2.0, 30.0, 100.0, 100.0, 40.0, 50.0, 100.0] * 2)
+    result = sides.bench_postgres("small", args)
+    assert "checkpoint" not in events
+    assert result["checkpoint_after_seed"] is None
