@@ -82,11 +82,16 @@ def bench_postgres(size: str, args) -> dict:
         "seconds_per_run": args.seconds,
         "pairs": args.pairs,
         "checkpoint_after_seed": checkpointed,
-        "warm_up_seconds": min(WARM_UP_SECONDS, args.seconds),
+        "warm_up_seconds": warm_up_seconds(args),
         "hot_prompt_ratings": fx["hot_prompt_ratings"],
         "scenarios": scenarios,
         "ledger_invariants": invariants(env, f"pg-{size}"),
     }
+
+
+def warm_up_seconds(args) -> int:
+    """A warm-up's length: ``WARM_UP_SECONDS``, or a measured run's if that is shorter."""
+    return min(WARM_UP_SECONDS, args.seconds)
 
 
 def warm_up(
@@ -98,7 +103,7 @@ def warm_up(
     the first pair (the API). Without them the first pair of the buy and rate scenarios ran
     at a third to a half of the later pairs' rate. Each takes its own slice of write pairs,
     like a measured run."""
-    short = argparse.Namespace(**{**vars(args), "seconds": min(WARM_UP_SECONDS, args.seconds)})
+    short = argparse.Namespace(**{**vars(args), "seconds": warm_up_seconds(args)})
     done = []
     for side, port, start in zip(("api", "limit"), ports, starts, strict=True):
         stats = locust(scenario, port, env, short, f"pg-{size}-{scenario}-{side}-warm", start)
